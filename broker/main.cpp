@@ -1,0 +1,38 @@
+// zshare-tracker: knows who is online and what they share; never touches file contents.
+#include "cli_exit.hpp"
+#include "stop_signal.hpp"
+#include "tracker.hpp"
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+int main(int argc, char** argv) {
+    zshare::broker::TrackerOptions options;
+    bool quiet = false;
+    CLI::App app("zshare tracker: the directory of peers and their shared files");
+    app.set_version_flag("--version", std::string("zshare-tracker ") + ZSHARE_VERSION);
+    app.add_option("--listen", options.listen, "ROUTER endpoint for requests")
+        ->capture_default_str();
+    app.add_option("--publish", options.publish,
+                   "PUB endpoint for events (default: the port after --listen's)");
+    app.add_flag("-q,--quiet", quiet, "do not log each change on stderr");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return zshare::cli_exit(app, e);
+    }
+    options.verbose = !quiet;
+    zshare::install_stop_handlers();
+    try {
+        zmq::context_t context(1);
+        zshare::broker::Tracker tracker(context, options);
+        std::cout << "zshare-tracker ready: requests on " << tracker.control_endpoint()
+                  << ", events on " << tracker.event_endpoint() << std::endl;
+        tracker.run();
+        std::cerr << "zshare-tracker: stopping" << std::endl;
+    } catch (const std::exception& e) {
+        std::cerr << "error: " << e.what() << std::endl;
+        return 1;
+    }
+    return 0;
+}

@@ -1,0 +1,55 @@
+#include "peer_table.hpp"
+
+namespace zshare::broker {
+
+std::variant<ClaimResult, ClaimError> PeerTable::claim(const std::string& link, protocol::PeerInfo peer) {
+    const auto held = m_by_link.find(link);
+    if (held != m_by_link.end() && held->second != peer.name)
+        return ClaimError::already_connected;
+    const auto row = m_by_name.find(peer.name);
+    if (row != m_by_name.end()) {
+        if (row->second.link != link)
+            return ClaimError::name_taken;
+        row->second.info = std::move(peer);
+        return ClaimResult::updated;
+    }
+    m_by_link[link] = peer.name;
+    const std::string name = peer.name;
+    m_by_name.emplace(name, Row{std::move(peer), link});
+    return ClaimResult::registered;
+}
+
+const protocol::PeerInfo* PeerTable::update_files(const std::string& link,
+                                                  std::vector<protocol::FileEntry> files) {
+    const auto held = m_by_link.find(link);
+    if (held == m_by_link.end())
+        return nullptr;
+    auto& row = m_by_name.at(held->second);
+    row.info.files = std::move(files);
+    return &row.info;
+}
+
+std::optional<std::string> PeerTable::remove(const std::string& link) {
+    const auto held = m_by_link.find(link);
+    if (held == m_by_link.end())
+        return std::nullopt;
+    std::string name = held->second;
+    m_by_name.erase(name);
+    m_by_link.erase(held);
+    return name;
+}
+
+const protocol::PeerInfo* PeerTable::find(const std::string& name) const {
+    const auto row = m_by_name.find(name);
+    return row == m_by_name.end() ? nullptr : &row->second.info;
+}
+
+std::vector<protocol::PeerInfo> PeerTable::rows() const {
+    std::vector<protocol::PeerInfo> out;
+    out.reserve(m_by_name.size());
+    for (const auto& [name, row] : m_by_name)
+        out.push_back(row.info);
+    return out;
+}
+
+} // namespace zshare::broker

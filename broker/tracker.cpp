@@ -1,0 +1,210 @@
+#include "tracker.hpp"
+
+#include "endpoint.hpp"
+#include "stop_signal.hpp"
+#include "wire.hpp"
+
+#include <iostream>
+#include <random>
+#include <stdexcept>
+
+namespace zshare::broker {
+namespace {
+
+using namespace protocol;
+
+/// Largest request accepted: a Connect or UpdateFiles carrying a long file list.
+constexpr std::int64_t max_request_bytes = 32 << 20;
+/// Events a slow subscriber may have queued before the PUB socket drops for it.
+constexpr int publish_high_water_mark = 100000;
+
+protocol::Error error_reply(std::string_view code, std::string message) {
+    return protocol::Error{std::string(code), std::move(message)};
+}
+
+/// Returns: an empty string when every entry is an absolute path, else why not.
+std::string check_files(const std::vector<FileEntry>& files) {
+    for (const auto& file : files)
+        if (file.path.empty() || file.path.front() != '/' ||
+            file.path.find('\0') != std::string::npos)
+            return "file paths must be absolute: '" + file.path + "'";
+    return {};
+}
+
+/// Returns: the bind endpoint for events when none is given: the port after `listen`'s.
+std::string default_publish(const std::string& listen) {
+    auto endpoint = parse_tcp_endpoint(listen, true);
+    if (!endpoint)
+        throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
+    if (endpoint->port == 0) // ephemeral control port: ephemeral event port as well
+        return endpoint->str();
+    if (endpoint->port == 65535)
+        throw std::runtime_error("--listen uses port 65535: give --publish explicitly");
+    endpoint->port = static_cast<std::uint16_t>(endpoint->port + 1);
+    return endpoint->str();
+}
+
+void bind_or_explain(zmq::socket_t& socket, const std::string& endpoint, const char* what) {
+    if (!parse_tcp_endpoint(endpoint, true))
+        throw std::runtime_error(std::string(what) + " must be tcp://HOST:PORT, not '" + endpoint + "'");
+    try {
+        socket.bind(endpoint);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error(std::string("cannot listen on ") + endpoint + ": " + e.what());
+    }
+}
+
+} // namespace
+
+Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
+    : m_options(options), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
+      m_publisher(make_socket(context, zmq::socket_type::pub, max_request_bytes)) {
+    // Replies to a peer that vanished must fail visibly instead of being queued for nobody.
+    m_router.set(zmq::sockopt::router_mandatory, 1);
+    // A node that reconnects with its routing id replaces its stale connection.
+    m_router.set(zmq::sockopt::router_handover, 1);
+    m_publisher.set(zmq::sockopt::sndhwm, publish_high_water_mark);
+    bind_or_explain(m_router, m_options.listen, "--listen");
+    const std::string publish =
+        m_options.publish.empty() ? default_publish(m_options.listen) : m_options.publish;
+    bind_or_explain(m_publisher, publish, "--publish");
+    m_control_endpoint = m_router.get(zmq::sockopt::last_endpoint);
+    m_event_endpoint = m_publisher.get(zmq::sockopt::last_endpoint);
+    std::random_device random;
+    m_epoch = (std::uint64_t(random()) << 32 | random()) & ((std::uint64_t(1) << 53) - 1);
+    if (m_epoch == 0)
+        m_epoch = 1;
+}
+
+void Tracker::run() {
+    while (!stop_requested())
+        poll_once(std::chrono::milliseconds(-1));
+}
+
+void Tracker::poll_once(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}};
+    try {
+        zmq::poll(items, 1, timeout);
+    } catch (const zmq::error_t& e) {
+        if (e.num() == EINTR)
+            return;
+        throw;
+    }
+    if (!(items[0].revents & ZMQ_POLLIN))
+        return;
+    // Bounded batch so that a flood of requests cannot starve the stop check.
+    for (int handled = 0; handled < 1000; ++handled) {
+        zmq::message_t link;
+        if (!m_router.recv(link, zmq::recv_flags::dontwait))
+            return;
+        Decoded request;
+        std::string peer_address;
+        zmq::message_t body;
+        if (!link.more() || !m_router.recv(body, zmq::recv_flags::dontwait)) {
+            request.error = "empty message";
+        } else {
+            try {
+                peer_address = body.gets("Peer-Address");
+            } catch (const zmq::error_t&) {
+                // not a TCP connection: no address to substitute
+            }
+            if (body.more()) {
+                drain_frames(m_router);
+                request.error = "unexpected multi-frame message";
+            } else {
+                request = decode(body);
+            }
+        }
+        const Message reply = handle(link.to_string(), peer_address, request);
+        if (!send_to(m_router, link, reply))
+            log("reply to a vanished or congested client dropped");
+    }
+}
+
+Message Tracker::handle(const std::string& link, const std::string& peer_address,
+                        const Decoded& request) {
+    if (!request)
+        return error_reply(error_code::bad_message, request.error);
+    Message message = *request.message;
+    if (std::holds_alternative<Hello>(message))
+        return on_hello();
+    if (auto* m = std::get_if<Connect>(&message))
+        return on_connect(link, peer_address, *m);
+    if (auto* m = std::get_if<UpdateFiles>(&message))
+        return on_update_files(link, *m);
+    if (std::holds_alternative<Disconnect>(message))
+        return on_disconnect(link);
+    if (std::holds_alternative<ListPeers>(message))
+        return on_list_peers();
+    return error_reply(error_code::unexpected,
+                       "the tracker does not take " + std::string(type_name(message)) + " messages");
+}
+
+Message Tracker::on_hello() { return Welcome{m_event_endpoint, m_epoch, m_seq}; }
+
+Message Tracker::on_connect(const std::string& link, const std::string& peer_address, Connect& request) {
+    if (!valid_peer_name(request.name))
+        return error_reply(error_code::invalid_name,
+                           "invalid name '" + request.name +
+                               "': use 1-64 letters, digits, '.', '_' or '-', not starting with '-'");
+    if (!parse_tcp_endpoint(request.endpoint))
+        return error_reply(error_code::bad_message,
+                           "endpoint must be tcp://HOST:PORT, not '" + request.endpoint + "'");
+    if (auto problem = check_files(request.files); !problem.empty())
+        return error_reply(error_code::bad_message, problem);
+    // A node listening on every interface cannot know which address its peers reach it by;
+    // the address its tracker connection comes from is the best guess, as BitTorrent trackers do.
+    PeerInfo peer{request.name, replace_wildcard_host(request.endpoint, peer_address),
+                  std::move(request.files)};
+    const auto outcome = m_table.claim(link, peer);
+    if (const auto* refused = std::get_if<ClaimError>(&outcome)) {
+        if (*refused == ClaimError::name_taken)
+            return error_reply(error_code::name_taken,
+                               "the name '" + peer.name + "' is held by another live node");
+        return error_reply(error_code::already_connected,
+                           "this connection is registered under another name; disconnect first");
+    }
+    const bool is_new = std::get<ClaimResult>(outcome) == ClaimResult::registered;
+    log(std::string(is_new ? "register " : "re-register ") + peer.name + " " + peer.endpoint + " (" +
+        std::to_string(peer.files.size()) + " files)");
+    if (is_new)
+        publish(RegisterPeer{m_epoch, m_seq + 1, peer});
+    else
+        publish(UpdatePeer{m_epoch, m_seq + 1, peer});
+    return Connected{peer.name, peer.endpoint, m_event_endpoint, m_epoch, m_seq};
+}
+
+Message Tracker::on_update_files(const std::string& link, UpdateFiles& request) {
+    if (auto problem = check_files(request.files); !problem.empty())
+        return error_reply(error_code::bad_message, problem);
+    const PeerInfo* row = m_table.update_files(link, std::move(request.files));
+    if (!row)
+        return error_reply(error_code::not_connected, "UpdateFiles needs a Connect first");
+    log("update " + row->name + " (" + std::to_string(row->files.size()) + " files)");
+    publish(UpdatePeer{m_epoch, m_seq + 1, *row});
+    return Ack{m_seq};
+}
+
+Message Tracker::on_disconnect(const std::string& link) {
+    if (auto name = m_table.remove(link)) {
+        log("unregister " + *name);
+        publish(UnregisterPeer{m_epoch, m_seq + 1, *name});
+    }
+    return Ack{m_seq};
+}
+
+Message Tracker::on_list_peers() const { return PeerList{m_epoch, m_seq, m_table.rows()}; }
+
+void Tracker::publish(const Message& event) {
+    ++m_seq;
+    // PUB never blocks: a subscriber past its high-water mark loses events and, seeing the gap
+    // in sequence numbers, asks for a new snapshot.
+    (void)protocol::send(m_publisher, event);
+}
+
+void Tracker::log(const std::string& line) const {
+    if (m_options.verbose)
+        std::cerr << "zshare-tracker: " << line << std::endl;
+}
+
+} // namespace zshare::broker

@@ -1,0 +1,54 @@
+// The one codec: Message <-> msgpack bytes. Nothing else in zshare includes msgpack.
+//
+// A frame is the msgpack array [version, type, body]: `version` is protocol_version, `type`
+// the message's wire name, `body` a map of its fields. Decoding never throws: it bounds every
+// size msgpack would otherwise trust (4 GiB by default), requires the whole frame to be one
+// object, checks every field's type, and returns the reason when anything is off.
+#pragma once
+
+#include "messages.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <zmq.hpp>
+
+namespace zshare::protocol {
+
+/// Bounds applied while decoding; the defaults fit every control message.
+struct DecodeLimits {
+    std::size_t max_frame = 64u << 20;  ///< bytes in the whole frame
+    std::size_t max_array = 1u << 20;   ///< elements in one array (peers, files)
+    std::size_t max_map = 64;           ///< keys in one map (a message's fields)
+    std::size_t max_string = 64u << 10; ///< bytes in one string (paths, names)
+    std::size_t max_bytes = 8u << 20;   ///< bytes in one bin (chunk data)
+    std::size_t max_depth = 12;         ///< nesting of arrays and maps
+};
+
+/// The outcome of decode(): a message, or why there is none.
+struct Decoded {
+    std::optional<Message> message; ///< set on success
+    std::string error;              ///< set on failure: a one-line reason
+    explicit operator bool() const { return message.has_value(); }
+};
+
+/// Returns: the frame for `message`. Throws: std::bad_alloc only.
+std::string encode(const Message& message);
+
+/// Returns: `message` as a ZeroMQ message, built without copying the packed bytes again.
+zmq::message_t encode_zmq(const Message& message);
+
+/// Returns: the decoded message, or an error naming the first problem found. Never throws.
+Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits = {});
+
+/// Returns: decode() of a ZeroMQ message's bytes.
+inline Decoded decode(const zmq::message_t& frame, const DecodeLimits& limits = {}) {
+    return decode(frame.data(), frame.size(), limits);
+}
+
+/// Returns: decode() of a byte string.
+inline Decoded decode(const std::string& frame, const DecodeLimits& limits = {}) {
+    return decode(frame.data(), frame.size(), limits);
+}
+
+} // namespace zshare::protocol

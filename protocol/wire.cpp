@@ -1,0 +1,55 @@
+#include "wire.hpp"
+
+namespace zshare::protocol {
+
+zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::int64_t max_message) {
+    zmq::socket_t socket(context, type);
+    socket.set(zmq::sockopt::linger, 0);
+    socket.set(zmq::sockopt::maxmsgsize, max_message);
+    return socket;
+}
+
+bool send(zmq::socket_ref socket, const Message& message) {
+    return socket.send(encode_zmq(message), zmq::send_flags::dontwait).has_value();
+}
+
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message) {
+    try {
+        zmq::message_t id(routing_id.data(), routing_id.size());
+        if (!router.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+            return false;
+        return router.send(encode_zmq(message), zmq::send_flags::dontwait).has_value();
+    } catch (const zmq::error_t& e) {
+        if (e.num() == EHOSTUNREACH) // ROUTER_MANDATORY: the peer disconnected meanwhile
+            return false;
+        throw;
+    }
+}
+
+void drain_frames(zmq::socket_ref socket) {
+    while (socket.get(zmq::sockopt::rcvmore)) {
+        zmq::message_t rest;
+        (void)socket.recv(rest, zmq::recv_flags::dontwait);
+    }
+}
+
+std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limits) {
+    zmq::message_t frame;
+    if (!socket.recv(frame, zmq::recv_flags::dontwait))
+        return std::nullopt;
+    if (frame.more()) {
+        drain_frames(socket);
+        Decoded bad;
+        bad.error = "unexpected multi-frame message";
+        return bad;
+    }
+    return decode(frame, limits);
+}
+
+std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    return left.count() < 0 ? std::chrono::milliseconds(0) : left + std::chrono::milliseconds(1);
+}
+
+} // namespace zshare::protocol

@@ -1,0 +1,36 @@
+// Sending and receiving zshare messages on ZeroMQ sockets, with the options every zshare
+// socket carries.
+#pragma once
+
+#include "codec.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <zmq.hpp>
+
+namespace zshare::protocol {
+
+/// Returns: a socket of `type` with linger 0 (closing never blocks on unsent messages) and
+/// ZMQ_MAXMSGSIZE `max_message` (a peer that sends more is disconnected by libzmq itself).
+zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::int64_t max_message);
+
+/// Sends `message` as one frame. Returns: false when the socket would block (full queue).
+/// Throws: zmq::error_t on other errors (EHOSTUNREACH from a ROUTER_MANDATORY socket).
+bool send(zmq::socket_ref socket, const Message& message);
+
+/// Sends `message` to the peer `routing_id` of a ROUTER socket without blocking.
+/// Returns: false when the peer is gone or its queue is full; the reply is then dropped.
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message);
+
+/// Receives one message without blocking. Returns: nothing when none is waiting; otherwise the
+/// decoded message or the reason it is malformed (a multi-frame message is malformed too).
+std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limits = {});
+
+/// Reads the rest of a multi-frame message so that the next receive starts at a boundary.
+void drain_frames(zmq::socket_ref socket);
+
+/// Returns: the number of milliseconds until `deadline`, at least 0 (a zmq::poll timeout).
+std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline);
+
+} // namespace zshare::protocol
