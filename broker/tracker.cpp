@@ -94,29 +94,11 @@ void Tracker::poll_once(std::chrono::milliseconds timeout) {
         return;
     // Bounded batch so that a flood of requests cannot starve the stop check.
     for (int handled = 0; handled < 1000; ++handled) {
-        zmq::message_t link;
-        if (!m_router.recv(link, zmq::recv_flags::dontwait))
+        auto in = receive_request(m_router);
+        if (!in)
             return;
-        Decoded request;
-        std::string peer_address;
-        zmq::message_t body;
-        if (!link.more() || !m_router.recv(body, zmq::recv_flags::dontwait)) {
-            request.error = "empty message";
-        } else {
-            try {
-                peer_address = body.gets("Peer-Address");
-            } catch (const zmq::error_t&) {
-                // not a TCP connection: no address to substitute
-            }
-            if (body.more()) {
-                drain_frames(m_router);
-                request.error = "unexpected multi-frame message";
-            } else {
-                request = decode(body);
-            }
-        }
-        const Message reply = handle(link.to_string(), peer_address, request);
-        if (!send_to(m_router, link, reply))
+        const Message reply = handle(in->link.to_string(), in->peer_address, in->request);
+        if (!send_to(m_router, in->link, reply))
             log("reply to a vanished or congested client dropped");
     }
 }

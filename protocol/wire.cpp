@@ -46,10 +46,38 @@ std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limit
     return decode(frame, limits);
 }
 
+std::optional<RoutedRequest> receive_request(zmq::socket_ref router, const DecodeLimits& limits) {
+    RoutedRequest in;
+    if (!router.recv(in.link, zmq::recv_flags::dontwait))
+        return std::nullopt;
+    zmq::message_t body;
+    if (!in.link.more() || !router.recv(body, zmq::recv_flags::dontwait)) {
+        in.request.error = "empty message";
+        return in;
+    }
+    try {
+        in.peer_address = body.gets("Peer-Address");
+    } catch (const zmq::error_t&) {
+        // not a TCP connection: there is no address
+    }
+    if (body.more()) {
+        drain_frames(router);
+        in.request.error = "unexpected multi-frame message";
+    } else {
+        in.request = decode(body, limits);
+    }
+    return in;
+}
+
 std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     return left.count() < 0 ? std::chrono::milliseconds(0) : left + std::chrono::milliseconds(1);
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+    const auto tenths = (duration.count() + 50) / 100;
+    return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " s";
 }
 
 } // namespace zshare::protocol

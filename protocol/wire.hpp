@@ -27,10 +27,23 @@ bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Mes
 /// decoded message or the reason it is malformed (a multi-frame message is malformed too).
 std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limits = {});
 
+/// A request as a ROUTER receives it.
+struct RoutedRequest {
+    zmq::message_t link;      ///< the sender's routing id, to address the reply
+    Decoded request;          ///< the message, or why it is malformed
+    std::string peer_address; ///< the sender's IP address (ZeroMQ's Peer-Address), if TCP
+};
+
+/// Receives one request from a ROUTER without blocking. Returns: nothing when none is waiting.
+std::optional<RoutedRequest> receive_request(zmq::socket_ref router, const DecodeLimits& limits = {});
+
 /// Reads the rest of a multi-frame message so that the next receive starts at a boundary.
 void drain_frames(zmq::socket_ref socket);
 
 /// Returns: the number of milliseconds until `deadline`, at least 0 (a zmq::poll timeout).
 std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline);
+
+/// Returns: `duration` for people, as "2.5 s".
+std::string seconds_text(std::chrono::milliseconds duration);
 
 } // namespace zshare::protocol

@@ -1,0 +1,161 @@
+#include "file_server.hpp"
+
+#include "endpoint.hpp"
+#include "wire.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace zshare::node {
+
+using namespace protocol;
+
+namespace {
+
+/// Requests are small: a path and two numbers.
+constexpr std::int64_t max_request_bytes = 64 << 10;
+
+std::atomic<unsigned> g_pipe_counter{0};
+
+Error refuse(std::string_view code, std::string message) {
+    return Error{std::string(code), std::move(message)};
+}
+
+/// An open descriptor that closes itself.
+struct Fd {
+    int fd = -1;
+    ~Fd() {
+        if (fd >= 0)
+            ::close(fd);
+    }
+};
+
+/// Opens `path` if and only if it is still the registered file. Returns: an error or nothing.
+std::optional<Error> open_registered(const SharedFiles& shares, const std::string& path, Fd& file,
+                                     std::uint64_t& size) {
+    const auto shared = shares.find(path);
+    if (!shared)
+        return refuse(error_code::not_shared, path + " is not shared");
+    // O_NOFOLLOW and the identity check: a registered path replaced by a link, or by another
+    // file, is not the file that was shared.
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (file.fd < 0)
+        return refuse(error_code::io_error, "cannot open " + path + ": " + std::strerror(errno));
+    struct stat info {};
+    if (::fstat(file.fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_dev != shared->device ||
+        info.st_ino != shared->inode)
+        return refuse(error_code::not_shared, path + " is no longer the file that was shared");
+    size = static_cast<std::uint64_t>(info.st_size);
+    return std::nullopt;
+}
+
+Message on_stat_file(const SharedFiles& shares, const StatFile& request) {
+    Fd file;
+    std::uint64_t size = 0;
+    if (auto refused = open_registered(shares, request.path, file, size))
+        return *refused;
+    return FileStat{request.path, size};
+}
+
+Message on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request) {
+    Fd file;
+    std::uint64_t size = 0;
+    if (auto refused = open_registered(shares, request.path, file, size))
+        return *refused;
+    if (request.length == 0 || request.length > max_chunk_length)
+        return refuse(error_code::bad_range, "chunk length must be 1 to " +
+                                                 std::to_string(max_chunk_length) + " bytes");
+    if (request.offset > size)
+        return refuse(error_code::bad_range, "offset " + std::to_string(request.offset) +
+                                                 " is past the end of " + request.path);
+    const std::uint64_t wanted = std::min<std::uint64_t>(request.length, size - request.offset);
+    ChunkData reply{request.path, request.offset, {}};
+    reply.data.data.resize(wanted);
+    std::uint64_t done = 0;
+    while (done < wanted) {
+        const ssize_t n = ::pread(file.fd, reply.data.data.data() + done, wanted - done,
+                                  static_cast<off_t>(request.offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return refuse(error_code::io_error, "cannot read " + request.path + ": " + std::strerror(errno));
+        if (n == 0)
+            break; // the file shrank meanwhile: a short chunk tells the downloader
+        done += static_cast<std::uint64_t>(n);
+    }
+    reply.data.data.resize(done);
+    return reply;
+}
+
+} // namespace
+
+Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
+    if (!request)
+        return refuse(error_code::bad_message, request.error);
+    if (const auto* stat = std::get_if<StatFile>(&*request.message))
+        return on_stat_file(shares, *stat);
+    if (const auto* fetch = std::get_if<FetchChunk>(&*request.message))
+        return on_fetch_chunk(shares, *fetch);
+    return refuse(error_code::unexpected,
+                  "a file server does not take " + std::string(type_name(*request.message)) + " messages");
+}
+
+FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares)
+    : m_shares(shares), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
+      m_pipe_front(context, zmq::socket_type::pair), m_pipe_back(context, zmq::socket_type::pair) {
+    if (!parse_tcp_endpoint(listen, true))
+        throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
+    m_router.set(zmq::sockopt::router_mandatory, 1);
+    try {
+        m_router.bind(listen);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error("cannot listen on " + listen + ": " + e.what());
+    }
+    m_endpoint = m_router.get(zmq::sockopt::last_endpoint);
+    const std::string pipe = "inproc://zshare-file-server-" + std::to_string(g_pipe_counter++);
+    m_pipe_back.set(zmq::sockopt::linger, 0);
+    m_pipe_front.set(zmq::sockopt::linger, 0);
+    m_pipe_back.bind(pipe);
+    m_pipe_front.connect(pipe);
+    m_thread = std::thread([this] { run(); });
+}
+
+FileServer::~FileServer() {
+    try {
+        m_pipe_front.send(zmq::str_buffer("STOP"), zmq::send_flags::none);
+    } catch (const zmq::error_t&) {
+    }
+    m_thread.join();
+}
+
+void FileServer::run() {
+    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0},
+                               {m_pipe_back.handle(), 0, ZMQ_POLLIN, 0}};
+    for (;;) {
+        try {
+            zmq::poll(items, 2, std::chrono::milliseconds(-1));
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR)
+                continue;
+            return;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            return; // the owner says stop
+        if (!(items[0].revents & ZMQ_POLLIN))
+            continue;
+        for (int handled = 0; handled < 64; ++handled) {
+            auto in = receive_request(m_router);
+            if (!in)
+                break;
+            // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
+            (void)send_to(m_router, in->link, answer(m_shares, in->request));
+        }
+    }
+}
+
+} // namespace zshare::node

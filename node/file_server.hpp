@@ -1,0 +1,42 @@
+// The node's file server: an actor (a thread with its own ROUTER and poll loop) that answers
+// StatFile and FetchChunk for registered files only. Requests are independent, so any number
+// of downloaders, each with several chunks in flight, are served side by side.
+#pragma once
+
+#include "codec.hpp"
+#include "shared_files.hpp"
+
+#include <string>
+#include <thread>
+#include <zmq.hpp>
+
+namespace zshare::node {
+
+class FileServer {
+public:
+    /// Binds `listen` and starts serving from `shares`, which must outlive the server.
+    /// Throws: std::runtime_error with a one-line reason when it cannot bind.
+    FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares);
+    /// Stops the thread and closes the socket.
+    ~FileServer();
+    FileServer(const FileServer&) = delete;
+    FileServer& operator=(const FileServer&) = delete;
+
+    /// Returns: the bound endpoint (the real port when an ephemeral one was asked).
+    const std::string& endpoint() const { return m_endpoint; }
+
+    /// Returns: the reply to one request: what the loop sends back. Exposed for the tests.
+    static protocol::Message answer(const SharedFiles& shares, const protocol::Decoded& request);
+
+private:
+    void run();
+
+    const SharedFiles& m_shares;
+    zmq::socket_t m_router;       ///< requests from downloaders (used by the thread only)
+    zmq::socket_t m_pipe_front;   ///< the owner's end of the control pipe
+    zmq::socket_t m_pipe_back;    ///< the thread's end
+    std::string m_endpoint;       ///< bound endpoint
+    std::thread m_thread;         ///< the serving loop
+};
+
+} // namespace zshare::node

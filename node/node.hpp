@@ -1,0 +1,81 @@
+// The node: registers with the tracker, mirrors the peer table, serves its registered files
+// (FileServer actor) and runs the REPL and its downloads, all from one zmq::poll loop.
+#pragma once
+
+#include "download.hpp"
+#include "file_server.hpp"
+#include "line_input.hpp"
+#include "shared_files.hpp"
+#include "tracker_link.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+namespace zshare::node {
+
+struct NodeOptions {
+    std::string tracker = "tcp://127.0.0.1:7400"; ///< tracker request endpoint
+    std::string name;                             ///< user name to hold
+    std::string listen = "tcp://*:0";             ///< file server bind endpoint
+    std::vector<std::string> shares;              ///< files or directories shared at start
+    std::string downloads = "downloads";          ///< default download directory
+    std::string peers_file;                       ///< "<name> - <host>:<port>" file, if any
+    std::chrono::milliseconds tracker_timeout{5000}; ///< per tracker request
+    DownloadTuning tuning;                        ///< chunk size, window, peer timeout
+};
+
+/// Exit statuses of zshare-node.
+namespace exit_status {
+inline constexpr int ok = 0;         ///< every command succeeded
+inline constexpr int failed = 1;     ///< a command failed, or start-up did
+inline constexpr int name_taken = 2; ///< another live node holds the name (or a bad argument)
+} // namespace exit_status
+
+class Node {
+public:
+    explicit Node(NodeOptions options);
+    ~Node();
+
+    /// Starts, runs commands until the input ends or `exit`, and leaves the tracker.
+    /// Returns: the process exit status.
+    int run();
+
+private:
+    /// What a command did.
+    enum class Outcome { ok, failed, pending, quit };
+
+    int start();
+    void loop();
+    void leave();
+    Outcome execute(const std::string& line);
+    Outcome list_users();
+    Outcome list_files();
+    Outcome register_paths(std::vector<std::string> args);
+    Outcome unregister_paths(std::vector<std::string> args);
+    Outcome download(const std::vector<std::string>& args);
+    Outcome help();
+    void on_download_finished();
+    /// Sends the current share list to the tracker and waits until the mirror shows it.
+    std::string announce_shares();
+    /// Drops a leading "<own name>" (the original `register <user> <files>` form).
+    std::string drop_own_name(std::vector<std::string>& args) const;
+    std::optional<std::vector<std::string>> complete(const std::vector<std::string>& before,
+                                                     const std::string& prefix) const;
+    void on_mirror_changed();
+    Outcome failure(const std::string& reason);
+
+    NodeOptions m_options;
+    zmq::context_t m_context{1};
+    SharedFiles m_shares;                   ///< what the file server may serve
+    std::unique_ptr<FileServer> m_server;   ///< serves m_shares
+    std::unique_ptr<TrackerLink> m_tracker; ///< requests and the mirror
+    std::unique_ptr<LineInput> m_input;     ///< the REPL's lines
+    std::unique_ptr<Download> m_download;   ///< the download under way, if any
+    bool m_any_failed = false;              ///< a command failed: exit status 1
+    bool m_connected = false;               ///< registered with the tracker
+};
+
+} // namespace zshare::node

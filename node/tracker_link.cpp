@@ -1,0 +1,139 @@
+#include "tracker_link.hpp"
+
+#include "endpoint.hpp"
+#include "wire.hpp"
+
+#include <random>
+
+namespace zshare::node {
+
+using namespace protocol;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+/// A PeerList names every shared file of every peer: allow large ones.
+constexpr std::int64_t max_reply_bytes = 256 << 20;
+DecodeLimits reply_limits() {
+    DecodeLimits limits;
+    limits.max_frame = max_reply_bytes;
+    limits.max_array = 16u << 20;
+    return limits;
+}
+
+std::string random_routing_id() {
+    std::random_device random;
+    std::string id(16, '\0');
+    for (auto& c : id)
+        c = static_cast<char>(random() & 0xff);
+    id[0] = 'z'; // ZeroMQ reserves routing ids that start with a zero byte
+    return id;
+}
+
+} // namespace
+
+TrackerLink::TrackerLink(zmq::context_t& context, std::string tracker, std::chrono::milliseconds timeout)
+    : m_context(context), m_tracker(std::move(tracker)), m_timeout(timeout),
+      m_routing_id(random_routing_id()),
+      m_subscriber(make_socket(context, zmq::socket_type::sub, max_reply_bytes)) {
+    open_dealer();
+}
+
+void TrackerLink::open_dealer() {
+    m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_reply_bytes);
+    m_dealer.set(zmq::sockopt::routing_id, m_routing_id);
+    m_dealer.connect(m_tracker);
+}
+
+Decoded TrackerLink::request(const Message& message) {
+    Decoded reply;
+    const auto deadline = Clock::now() + m_timeout;
+    if (!send(m_dealer, message)) {
+        reply.error = "tracker " + m_tracker + " is not accepting requests";
+        return reply;
+    }
+    zmq::pollitem_t item{m_dealer.handle(), 0, ZMQ_POLLIN, 0};
+    while (Clock::now() < deadline) {
+        try {
+            zmq::poll(&item, 1, until(deadline));
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR)
+                throw;
+        }
+        if (auto received = receive(m_dealer, reply_limits()))
+            return std::move(*received);
+    }
+    open_dealer(); // forget the late reply, if one ever comes
+    reply.error = "tracker " + m_tracker + " did not answer within " + seconds_text(m_timeout);
+    return reply;
+}
+
+std::string TrackerLink::subscribe(const std::string& publish_endpoint) {
+    const auto tracker = parse_tcp_endpoint(m_tracker);
+    m_publish = replace_wildcard_host(publish_endpoint, tracker ? tracker->host : std::string());
+    // Subscribe before the snapshot: events from then on queue up, so none falls between.
+    m_subscriber.set(zmq::sockopt::subscribe, "");
+    m_subscriber.connect(m_publish);
+    return resync();
+}
+
+std::string TrackerLink::resync() {
+    const Decoded reply = request(ListPeers{});
+    if (!reply)
+        return reply.error;
+    const auto* table = std::get_if<PeerList>(&*reply.message);
+    if (!table)
+        return "tracker answered ListPeers with " + std::string(type_name(*reply.message));
+    m_mirror.reset(*table);
+    if (on_change)
+        on_change(Change{true, {}});
+    drain_events();
+    return {};
+}
+
+bool TrackerLink::apply_event(const Message& event) {
+    switch (m_mirror.apply(event)) {
+    case Mirror::Outcome::applied:
+        if (on_change)
+            on_change(Change{false, event});
+        return true;
+    case Mirror::Outcome::stale:
+        return false;
+    case Mirror::Outcome::gap:
+        // Missed events (a slow subscriber, or a subscription that was not active yet) or a
+        // new tracker run: only a fresh snapshot is trustworthy.
+        return resync().empty();
+    }
+    return false;
+}
+
+bool TrackerLink::drain_events() {
+    bool changed = false;
+    DecodeLimits limits = reply_limits();
+    while (auto received = receive(m_subscriber, limits)) {
+        if (!*received)
+            continue; // a malformed event cannot be applied; the gap it leaves forces a resync
+        changed = apply_event(*received->message) || changed;
+    }
+    return changed;
+}
+
+std::string TrackerLink::wait_for(std::uint64_t seq) {
+    const auto deadline = Clock::now() + m_timeout;
+    const std::uint64_t epoch = m_mirror.epoch();
+    while (m_mirror.epoch() == epoch && m_mirror.seq() < seq) {
+        if (Clock::now() >= deadline)
+            return "the tracker's event " + std::to_string(seq) + " did not arrive within " +
+                   seconds_text(m_timeout);
+        zmq::pollitem_t item{m_subscriber.handle(), 0, ZMQ_POLLIN, 0};
+        try {
+            zmq::poll(&item, 1, until(deadline));
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR)
+                throw;
+        }
+        drain_events();
+    }
+    return {};
+}
+
+} // namespace zshare::node
