@@ -1,0 +1,35 @@
+// How the tap shows the table and its events: plain text for people, or one JSON object per
+// line for programs. Both name the event, its sequence number, the peer, its endpoint and files.
+#pragma once
+
+#include "messages.hpp"
+#include "mirror.hpp"
+
+#include <map>
+#include <ostream>
+#include <string>
+
+namespace zshare::tools {
+
+/// Returns: `text` as a JSON string literal, quotes included.
+std::string json_string(const std::string& text);
+
+class EventPrinter {
+public:
+    EventPrinter(std::ostream& out, bool json) : m_out(out), m_json(json) {}
+
+    /// Prints every row of a fresh snapshot as a RegisterPeer marked snapshot, then an end line.
+    void snapshot(const node::Mirror& mirror);
+    /// Prints one event.
+    void event(const protocol::Message& event);
+
+private:
+    void row(bool snapshot, std::uint64_t seq, std::string_view kind, const std::string& name,
+             const std::string& endpoint, const std::vector<protocol::FileEntry>& files);
+
+    std::ostream& m_out;
+    bool m_json;
+    std::map<std::string, std::string> m_endpoints; ///< name -> endpoint, to show who left
+};
+
+} // namespace zshare::tools
