@@ -48,6 +48,7 @@ void bind_or_explain(zmq::socket_t& socket, const std::string& endpoint, const c
     if (!parse_tcp_endpoint(endpoint, true))
         throw std::runtime_error(std::string(what) + " must be tcp://HOST:PORT, not '" + endpoint + "'");
     try {
+        allow_ipv6_for(socket, endpoint);
         socket.bind(endpoint);
     } catch (const zmq::error_t& e) {
         throw std::runtime_error(std::string("cannot listen on ") + endpoint + ": " + e.what());
@@ -82,9 +83,9 @@ void Tracker::run() {
 }
 
 void Tracker::poll_once(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
     try {
-        zmq::poll(items, 1, timeout);
+        zmq::poll(items, stop_fd() >= 0 ? 2 : 1, timeout);
     } catch (const zmq::error_t& e) {
         if (e.num() == EINTR)
             return;

@@ -21,6 +21,7 @@ Download::Download(zmq::context_t& context, DownloadSpec spec, DownloadTuning tu
                            static_cast<std::int64_t>(tuning.chunk_bytes + (64u << 10)))),
       m_part_path(m_spec.local_path + ".part"), m_started(Clock::now()),
       m_deadline(m_started + tuning.timeout) {
+    allow_ipv6_for(m_socket, m_spec.endpoint);
     m_socket.connect(m_spec.endpoint);
     if (!send(m_socket, StatFile{m_spec.remote_path}))
         fail("cannot send to " + m_spec.user);
@@ -29,7 +30,7 @@ Download::Download(zmq::context_t& context, DownloadSpec spec, DownloadTuning tu
 Download::~Download() {
     if (m_fd >= 0)
         ::close(m_fd);
-    if (m_state != State::done)
+    if (m_state != State::done && m_wrote_part)
         ::unlink(m_part_path.c_str()); // never leave a partial file behind
 }
 
@@ -65,7 +66,7 @@ void Download::on_reply(const Message& reply) {
             return fail(m_spec.user + " does not share " + m_spec.remote_path);
         return fail(m_spec.user + " refused: " + error->message);
     }
-    if (const auto* stat = std::get_if<FileStat>(&reply); stat && !m_have_size)
+    if (const auto* stat = std::get_if<FileStat>(&reply); stat && !m_have_size && stat->path == m_spec.remote_path)
         return on_file_stat(*stat);
     if (const auto* chunk = std::get_if<ChunkData>(&reply); chunk && m_have_size)
         return on_chunk(*chunk);
@@ -79,9 +80,11 @@ void Download::on_file_stat(const FileStat& stat) {
     const auto parent = std::filesystem::path(m_spec.local_path).parent_path();
     if (!parent.empty())
         std::filesystem::create_directories(parent, ec);
-    m_fd = ::open(m_part_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // O_NOFOLLOW: a link planted at the partial file's name must not redirect the bytes.
+    m_fd = ::open(m_part_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (m_fd < 0)
         return fail("cannot write " + m_part_path + ": " + std::strerror(errno));
+    m_wrote_part = true;
     if (m_size == 0)
         return finish();
     request_more();
@@ -147,7 +150,8 @@ void Download::fail(std::string reason) {
         ::close(m_fd);
         m_fd = -1;
     }
-    ::unlink(m_part_path.c_str());
+    if (m_wrote_part)
+        ::unlink(m_part_path.c_str());
 }
 
 } // namespace zshare::node

@@ -73,6 +73,7 @@ private:
     zmq::socket_t m_socket;                        ///< DEALER to the peer's file server
     std::string m_part_path;                       ///< where bytes land until complete
     int m_fd = -1;                                 ///< m_part_path, open for writing
+    bool m_wrote_part = false;                     ///< m_part_path is ours to remove
     State m_state = State::running;
     std::string m_error;                           ///< set when failed
     bool m_have_size = false;                      ///< StatFile answered

@@ -43,7 +43,10 @@ std::optional<Error> open_registered(const SharedFiles& shares, const std::strin
         return refuse(error_code::not_shared, path + " is not shared");
     // O_NOFOLLOW and the identity check: a registered path replaced by a link, or by another
     // file, is not the file that was shared.
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: a fifo put in its place must not stall the server (the checks refuse it).
+    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (file.fd < 0 && errno == ELOOP)
+        return refuse(error_code::not_shared, path + " is no longer the file that was shared");
     if (file.fd < 0)
         return refuse(error_code::io_error, "cannot open " + path + ": " + std::strerror(errno));
     struct stat info {};
@@ -112,6 +115,7 @@ FileServer::FileServer(zmq::context_t& context, const std::string& listen, const
         throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
     m_router.set(zmq::sockopt::router_mandatory, 1);
     try {
+        allow_ipv6_for(m_router, listen);
         m_router.bind(listen);
     } catch (const zmq::error_t& e) {
         throw std::runtime_error("cannot listen on " + listen + ": " + e.what());

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <editline/readline.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace zshare::node {
@@ -70,6 +71,7 @@ public:
         if (!m_history_file.empty())
             read_history(m_history_file.c_str());
         rl_attempted_completion_function = &TerminalInput::complete;
+        rl_catch_signals = 0; // SIGINT and SIGTERM are the node's: it says goodbye, then exits
     }
     ~TerminalInput() override {
         if (m_installed)
@@ -79,7 +81,18 @@ public:
         g_terminal = nullptr;
     }
     bool interactive() const override { return true; }
-    void on_readable() override { rl_callback_read_char(); }
+    void on_readable() override {
+        // Ctrl-D typed while a command ran (the terminal is in cooked mode then) reaches us as
+        // a read of 0 bytes, which libedit's callback interface swallows without a word: a
+        // readable terminal with nothing to read is the end of input.
+        int pending = 0;
+        if (::ioctl(STDIN_FILENO, FIONREAD, &pending) == 0 && pending == 0) {
+            char byte;
+            if (::read(STDIN_FILENO, &byte, 0) == 0)
+                return on_line(nullptr);
+        }
+        rl_callback_read_char();
+    }
     void ready() override {
         if (!m_installed && !m_end) {
             rl_callback_handler_install(m_prompt.c_str(), &TerminalInput::on_line);
@@ -92,7 +105,8 @@ private:
         TerminalInput& self = *g_terminal;
         // Take the prompt down while the command runs, so that its output is not drawn after a
         // prompt; ready() puts it back.
-        rl_callback_handler_remove();
+        if (self.m_installed)
+            rl_callback_handler_remove();
         self.m_installed = false;
         if (!line) {
             std::fputc('\n', stdout);

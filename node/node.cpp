@@ -154,7 +154,8 @@ void Node::loop() {
         if (!m_download)
             m_input->ready();
 
-        std::vector<zmq::pollitem_t> items{{m_tracker->events().handle(), 0, ZMQ_POLLIN, 0}};
+        std::vector<zmq::pollitem_t> items{{m_tracker->events().handle(), 0, ZMQ_POLLIN, 0},
+                                           {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
         const bool read_input = !m_download && !m_input->finished();
         if (read_input)
             items.push_back({nullptr, STDIN_FILENO, ZMQ_POLLIN, 0});
@@ -171,7 +172,7 @@ void Node::loop() {
         if ((items[0].revents & ZMQ_POLLIN) && m_tracker->drain_events())
             on_mirror_changed();
         // A pipe whose writer closed polls as POLLHUP, which zmq_poll reports as ZMQ_POLLERR.
-        if (read_input && (items[1].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
+        if (read_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             m_input->on_readable();
         if (m_download) {
             if (items.back().revents & ZMQ_POLLIN)
@@ -256,9 +257,11 @@ std::string Node::announce_shares() {
     if (!ack)
         return "the tracker answered UpdateFiles with " + std::string(type_name(*reply.message));
     // Wait until our own mirror shows the change, so that a following list-files does too.
-    std::string problem = m_tracker->wait_for(ack->seq);
+    // The tracker has taken the change by now, so a late mirror is only worth a warning.
+    if (auto late = m_tracker->wait_for(ack->seq); !late.empty())
+        std::cerr << "zshare-node: warning: " << late << std::endl;
     on_mirror_changed();
-    return problem;
+    return {};
 }
 
 Node::Outcome Node::register_paths(std::vector<std::string> args) {
@@ -320,6 +323,9 @@ Node::Outcome Node::download(const std::vector<std::string>& args) {
                 if (name != m_options.name &&
                     (file.path == args[0] || basename_of(file.path) == args[0]))
                     holders.emplace_back(name, file.path);
+        if (holders.empty() && mirror.find(args[0]))
+            return failure("nobody shares a file named '" + args[0] + "' (to fetch from user " +
+                           args[0] + ": download " + args[0] + " <remote_path>)");
         if (holders.empty())
             return failure("nobody shares '" + args[0] + "'");
         if (holders.size() > 1) {

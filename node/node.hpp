@@ -59,6 +59,7 @@ private:
     Outcome help();
     void on_download_finished();
     /// Sends the current share list to the tracker and waits until the mirror shows it.
+    /// Returns: an empty string once the tracker took it, or why it did not.
     std::string announce_shares();
     /// Drops a leading "<own name>" (the original `register <user> <files>` form).
     std::string drop_own_name(std::vector<std::string>& args) const;

@@ -15,7 +15,8 @@ namespace {
 
 /// Opens `path` to prove it is readable and records what it is. Returns: an error or "".
 std::string identify(const fs::path& path, SharedFile& out) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: opening a fifo would wait for a writer; the type check below refuses it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return "cannot read " + path.string() + ": " + std::strerror(errno);
     struct stat info {};

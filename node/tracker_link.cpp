@@ -41,6 +41,7 @@ TrackerLink::TrackerLink(zmq::context_t& context, std::string tracker, std::chro
 void TrackerLink::open_dealer() {
     m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_reply_bytes);
     m_dealer.set(zmq::sockopt::routing_id, m_routing_id);
+    allow_ipv6_for(m_dealer, m_tracker);
     m_dealer.connect(m_tracker);
 }
 
@@ -72,8 +73,12 @@ std::string TrackerLink::subscribe(const std::string& publish_endpoint) {
     m_publish = replace_wildcard_host(publish_endpoint, tracker ? tracker->host : std::string());
     // Subscribe before the snapshot: events from then on queue up, so none falls between.
     m_subscriber.set(zmq::sockopt::subscribe, "");
+    allow_ipv6_for(m_subscriber, m_publish);
     m_subscriber.connect(m_publish);
-    return resync();
+    if (auto problem = resync(); !problem.empty())
+        return problem;
+    drain_events();
+    return {};
 }
 
 std::string TrackerLink::resync() {
@@ -86,7 +91,6 @@ std::string TrackerLink::resync() {
     m_mirror.reset(*table);
     if (on_change)
         on_change(Change{true, {}});
-    drain_events();
     return {};
 }
 
@@ -100,7 +104,8 @@ bool TrackerLink::apply_event(const Message& event) {
         return false;
     case Mirror::Outcome::gap:
         // Missed events (a slow subscriber, or a subscription that was not active yet) or a
-        // new tracker run: only a fresh snapshot is trustworthy.
+        // new tracker run: only a fresh snapshot is trustworthy. The events queued behind this
+        // one are then stale or next in line, and drain_events() goes on with them.
         return resync().empty();
     }
     return false;
@@ -119,14 +124,26 @@ bool TrackerLink::drain_events() {
 
 std::string TrackerLink::wait_for(std::uint64_t seq) {
     const auto deadline = Clock::now() + m_timeout;
+    // An event published before our subscription reached the tracker never arrives, and no gap
+    // shows until a later one does; so when it is late, a snapshot settles the question.
+    constexpr auto patience = std::chrono::milliseconds(250);
     const std::uint64_t epoch = m_mirror.epoch();
+    auto next_snapshot = Clock::now() + patience;
     while (m_mirror.epoch() == epoch && m_mirror.seq() < seq) {
-        if (Clock::now() >= deadline)
+        const auto now = Clock::now();
+        if (now >= deadline)
             return "the tracker's event " + std::to_string(seq) + " did not arrive within " +
                    seconds_text(m_timeout);
+        if (now >= next_snapshot) {
+            if (auto problem = resync(); !problem.empty())
+                return problem;
+            drain_events();
+            next_snapshot = Clock::now() + patience;
+            continue;
+        }
         zmq::pollitem_t item{m_subscriber.handle(), 0, ZMQ_POLLIN, 0};
         try {
-            zmq::poll(&item, 1, until(deadline));
+            zmq::poll(&item, 1, until(std::min(deadline, next_snapshot)));
         } catch (const zmq::error_t& e) {
             if (e.num() != EINTR)
                 throw;

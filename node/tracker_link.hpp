@@ -30,7 +30,8 @@ public:
     /// Returns: an empty string, or why the mirror could not be filled.
     std::string subscribe(const std::string& publish_endpoint);
 
-    /// Takes a new snapshot and applies the events queued since. Returns: as subscribe().
+    /// Replaces the mirror with a new snapshot (queued events are left for drain_events()).
+    /// Returns: as subscribe().
     std::string resync();
 
     /// Applies every event waiting on the SUB socket, resynchronising on a gap.

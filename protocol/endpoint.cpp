@@ -48,7 +48,11 @@ std::string replace_wildcard_host(const std::string& endpoint, const std::string
     auto parsed = parse_tcp_endpoint(endpoint);
     if (!parsed || !parsed->wildcard_host() || host.empty())
         return endpoint;
-    parsed->host = host;
+    // A dual-stack socket sees IPv4 peers as "::ffff:a.b.c.d": advertise the plain IPv4 form.
+    constexpr std::string_view mapped = "::ffff:";
+    const bool ipv4_mapped = host.compare(0, mapped.size(), mapped) == 0 &&
+                             host.find('.') != std::string::npos;
+    parsed->host = ipv4_mapped ? host.substr(mapped.size()) : host;
     return parsed->str();
 }
 

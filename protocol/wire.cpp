@@ -1,5 +1,7 @@
 #include "wire.hpp"
 
+#include "endpoint.hpp"
+
 namespace zshare::protocol {
 
 zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::int64_t max_message) {
@@ -7,6 +9,14 @@ zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::i
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::maxmsgsize, max_message);
     return socket;
+}
+
+void allow_ipv6_for(zmq::socket_ref socket, const std::string& endpoint) {
+    // IPv6 hosts need it, and a wildcard bind takes both families with it. Not for IPv4
+    // hosts: there it would make addresses read back as "::ffff:a.b.c.d".
+    const auto parsed = parse_tcp_endpoint(endpoint, true);
+    if (parsed && (parsed->host.find(':') != std::string::npos || parsed->host == "*"))
+        socket.set(zmq::sockopt::ipv6, 1);
 }
 
 bool send(zmq::socket_ref socket, const Message& message) {

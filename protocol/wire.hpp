@@ -15,6 +15,10 @@ namespace zshare::protocol {
 /// ZMQ_MAXMSGSIZE `max_message` (a peer that sends more is disconnected by libzmq itself).
 zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::int64_t max_message);
 
+/// Lets `socket` bind or connect to `endpoint` when its host is an IPv6 address, and makes a
+/// bind to every interface ("*") take IPv6 as well as IPv4.
+void allow_ipv6_for(zmq::socket_ref socket, const std::string& endpoint);
+
 /// Sends `message` as one frame. Returns: false when the socket would block (full queue).
 /// Throws: zmq::error_t on other errors (EHOSTUNREACH from a ROUTER_MANDATORY socket).
 bool send(zmq::socket_ref socket, const Message& message);

@@ -58,9 +58,10 @@ int main(int argc, char** argv) {
             return 1;
         }
         while (!stop_requested()) {
-            zmq::pollitem_t item{link.events().handle(), 0, ZMQ_POLLIN, 0};
+            zmq::pollitem_t items[] = {{link.events().handle(), 0, ZMQ_POLLIN, 0},
+                                       {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
             try {
-                zmq::poll(&item, 1, std::chrono::milliseconds(-1));
+                zmq::poll(items, 2, std::chrono::milliseconds(-1));
             } catch (const zmq::error_t& e) {
                 if (e.num() == EINTR)
                     continue;

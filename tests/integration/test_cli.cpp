@@ -1,1 +1,94 @@
+// Every binary answers --help and --version, and refuses a bad argument with one line.
+#include "cluster.hpp"
+
 #include <catch2/catch.hpp>
+#include <csignal>
+
+using namespace zshare::testing;
+using Stream = Process::Stream;
+
+namespace {
+struct Binary {
+    const char* path;
+    const char* name;
+    std::vector<std::string> required; ///< arguments needed besides the bad one
+};
+const Binary binaries[] = {{ZSHARE_TRACKER_BIN, "zshare-tracker", {}},
+                           {ZSHARE_NODE_BIN, "zshare-node", {"--name", "x"}},
+                           {ZSHARE_TAP_BIN, "zshare-tap", {}}};
+} // namespace
+
+TEST_CASE("help, version and bad arguments", "[cli]") {
+    for (const auto& binary : binaries) {
+        INFO(binary.name);
+        Process help({binary.path, "--help"});
+        CHECK(help.wait_exit() == 0);
+        CHECK(help.text(Stream::out).find("--help") != std::string::npos);
+
+        Process version({binary.path, "--version"});
+        CHECK(version.wait_exit() == 0);
+        CHECK(version.text(Stream::out) == std::string(binary.name) + " " ZSHARE_VERSION "\n");
+
+        std::vector<std::string> argv{binary.path, "--no-such-option"};
+        argv.insert(argv.end(), binary.required.begin(), binary.required.end());
+        Process bad(argv);
+        const auto status = bad.wait_exit();
+        REQUIRE(status);
+        CHECK(*status != 0);
+        const auto err = bad.lines(Stream::err);
+        REQUIRE(err.size() == 1);
+        CHECK(err[0].rfind("error: ", 0) == 0);
+        CHECK(err[0].find("--no-such-option") != std::string::npos);
+    }
+}
+
+TEST_CASE("node without a name is refused", "[cli]") {
+    Process node({ZSHARE_NODE_BIN, "--tracker", "tcp://127.0.0.1:9"});
+    CHECK(node.wait_exit() == 2);
+    const auto err = node.lines(Stream::err);
+    REQUIRE(err.size() == 1);
+    CHECK(err[0].find("--name") != std::string::npos);
+}
+
+TEST_CASE("bad endpoints are refused with a reason", "[cli]") {
+    Process tracker({ZSHARE_TRACKER_BIN, "--listen", "udp://nowhere"});
+    CHECK(tracker.wait_exit() == 1);
+    CHECK(tracker.lines(Stream::err).at(0).rfind("error: --listen must be tcp://HOST:PORT", 0) == 0);
+
+    Process tap({ZSHARE_TAP_BIN, "--tracker", "localhost:7400"});
+    CHECK(tap.wait_exit() == 2);
+    CHECK(tap.lines(Stream::err).at(0).rfind("error:", 0) == 0);
+
+    Process node({ZSHARE_NODE_BIN, "--tracker", "nonsense", "--name", "a"});
+    CHECK(node.wait_exit() == 2);
+    CHECK(node.lines(Stream::err).at(0).rfind("error:", 0) == 0);
+}
+
+TEST_CASE("tracker port already in use", "[cli]") {
+    TrackerProcess first;
+    Process second({ZSHARE_TRACKER_BIN, "--listen", first.endpoint()});
+    CHECK(second.wait_exit() == 1);
+    CHECK(second.text(Stream::err).find("error: cannot listen on " + first.endpoint()) != std::string::npos);
+}
+
+TEST_CASE("tracker exits 0 on SIGINT and SIGTERM", "[cli]") {
+    for (const int signal_number : {SIGINT, SIGTERM}) {
+        TrackerProcess tracker;
+        tracker.process().signal(signal_number);
+        CHECK(tracker.process().wait_exit() == 0);
+    }
+}
+
+TEST_CASE("node started against no tracker fails with a reason", "[cli]") {
+    TempDir dir;
+    // A port nobody listens on: take a tracker's, then stop it.
+    std::string endpoint;
+    {
+        TrackerProcess gone;
+        endpoint = gone.endpoint();
+    }
+    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "lonely", "--tracker-timeout-ms", "300"},
+                 dir.path());
+    CHECK(node.wait_exit() == 1);
+    CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " did not answer") != std::string::npos);
+}

@@ -1,1 +1,167 @@
+// The tracker as a process: names, many clients, hostile requests.
+#include "cluster.hpp"
+#include "wire.hpp"
+
 #include <catch2/catch.hpp>
+
+using namespace zshare::testing;
+using namespace zshare::protocol;
+using Stream = Process::Stream;
+
+namespace {
+/// A bare client: a DEALER speaking raw frames to the tracker.
+struct RawClient {
+    zmq::context_t context{1};
+    zmq::socket_t socket;
+    explicit RawClient(const std::string& endpoint)
+        : socket(make_socket(context, zmq::socket_type::dealer, 64 << 20)) {
+        socket.connect(endpoint);
+    }
+    Decoded ask_bytes(const std::string& bytes) {
+        socket.send(zmq::buffer(bytes), zmq::send_flags::none);
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+        zmq::poll(&item, 1, std::chrono::milliseconds(10000));
+        auto reply = receive(socket);
+        REQUIRE(reply);
+        return *reply;
+    }
+    Decoded ask(const Message& message) { return ask_bytes(encode(message)); }
+};
+
+std::string error_code_of(const Decoded& reply) {
+    REQUIRE(reply);
+    const auto* error = std::get_if<Error>(&*reply.message);
+    REQUIRE(error);
+    return error->code;
+}
+} // namespace
+
+TEST_CASE("a taken name is refused and the holder keeps it", "[tracker]") {
+    TempDir dir;
+    TrackerProcess tracker;
+    auto alice = start_node(tracker, "alice", dir.path());
+    auto impostor = start_node(tracker, "alice", dir.path(), {}, false);
+    CHECK(impostor->wait_exit() == 2);
+    CHECK(impostor->text(Stream::err).find("error: the tracker refused 'alice': the name 'alice' is held by "
+                                           "another live node") != std::string::npos);
+    // The first holder is not disturbed: still listed, still working.
+    CHECK(eventually_shows(*alice, "list-users", "alice - 127.0.0.1:"));
+    alice->close_stdin();
+    CHECK(alice->wait_exit() == 0);
+    // Once it left, the name is free again.
+    auto again = start_node(tracker, "alice", dir.path());
+    again->close_stdin();
+    CHECK(again->wait_exit() == 0);
+}
+
+TEST_CASE("invalid names are refused", "[tracker]") {
+    TempDir dir;
+    TrackerProcess tracker;
+    for (const std::string& name : std::vector<std::string>{"has space", "-dash", std::string(65, 'x'), "sl/ash"}) {
+        auto node = start_node(tracker, name, dir.path(), {}, false);
+        CHECK(node->wait_exit() == 2);
+        CHECK(node->text(Stream::err).find("error: invalid name") != std::string::npos);
+    }
+}
+
+TEST_CASE("many nodes at once", "[tracker]") {
+    TempDir dir;
+    TrackerProcess tracker;
+    std::vector<std::unique_ptr<Process>> nodes;
+    constexpr int count = 12;
+    for (int i = 0; i < count; ++i) {
+        write_file(dir / ("n" + std::to_string(i) + "/file.txt"), "content " + std::to_string(i));
+        nodes.push_back(start_node(tracker, "n" + std::to_string(i), dir / ("n" + std::to_string(i)),
+                                   {"--share", "file.txt"}, false));
+    }
+    for (int i = 0; i < count; ++i)
+        REQUIRE(nodes[i]->wait_for(Stream::err, "online"));
+    // Everyone sees everyone, with their files.
+    for (int i = 0; i < count; ++i)
+        CHECK(eventually_shows(*nodes[0], "list-files",
+                               "n" + std::to_string(i) + " : " + dir.path() + "/n" + std::to_string(i) +
+                                   "/file.txt"));
+    for (auto& node : nodes)
+        node->close_stdin();
+    for (auto& node : nodes)
+        CHECK(node->wait_exit() == 0);
+}
+
+TEST_CASE("a node listening on every interface is advertised by its address", "[tracker]") {
+    TempDir dir;
+    TrackerProcess tracker;
+    // The node binds tcp://*:0 (the default): the tracker fills in the address it sees.
+    Process node({ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", "wild"}, dir.path());
+    REQUIRE(node.wait_for(Stream::err, "wild online, serving on tcp://127.0.0.1:"));
+    CHECK(eventually_shows(node, "list-users", "wild - 127.0.0.1:"));
+}
+
+TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") {
+    TempDir dir;
+    TrackerProcess tracker;
+    auto alice = start_node(tracker, "alice", dir.path());
+    RawClient raw(tracker.endpoint());
+
+    CHECK(error_code_of(raw.ask_bytes("")) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes("garbage")) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes(std::string("\xdd\xff\xff\xff\xff", 5))) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes(encode(Hello{}) + "x")) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x01\xa4Nope\x80", 8))) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x02\xa5Hello\x80", 9))) == "bad_message");
+    CHECK(error_code_of(raw.ask(Ack{3})) == "unexpected");
+    CHECK(error_code_of(raw.ask(UpdateFiles{{{"/x", 1}}})) == "not_connected");
+    CHECK(error_code_of(raw.ask(Connect{"mallory", "not-an-endpoint", {}})) == "bad_message");
+    CHECK(error_code_of(raw.ask(Connect{"mallory", "tcp://127.0.0.1:5", {{"relative/path", 1}}})) ==
+          "bad_message");
+    CHECK(error_code_of(raw.ask(Connect{"alice", "tcp://127.0.0.1:5", {}})) == "name_taken");
+
+    // A multi-frame request is refused too, and the tracker still answers afterwards.
+    raw.socket.send(zmq::str_buffer("a"), zmq::send_flags::sndmore);
+    raw.socket.send(zmq::str_buffer("b"), zmq::send_flags::none);
+    zmq::pollitem_t item{raw.socket.handle(), 0, ZMQ_POLLIN, 0};
+    zmq::poll(&item, 1, std::chrono::milliseconds(10000));
+    auto reply = receive(raw.socket);
+    REQUIRE(reply);
+    CHECK(error_code_of(*reply) == "bad_message");
+
+    const Decoded table = raw.ask(ListPeers{});
+    REQUIRE(table);
+    const auto* list = std::get_if<PeerList>(&*table.message);
+    REQUIRE(list);
+    REQUIRE(list->peers.size() == 1);
+    CHECK(list->peers[0].name == "alice");
+    CHECK(eventually_shows(*alice, "list-users", "alice - 127.0.0.1:"));
+}
+
+TEST_CASE("raw client register, update, disconnect", "[tracker]") {
+    TrackerProcess tracker;
+    RawClient raw(tracker.endpoint());
+    const Decoded welcome = raw.ask(Hello{});
+    REQUIRE(welcome);
+    const auto* hello = std::get_if<Welcome>(&*welcome.message);
+    REQUIRE(hello);
+    CHECK(hello->publish == tracker.events());
+    CHECK(hello->seq == 0);
+
+    const Decoded connected = raw.ask(Connect{"raw", "tcp://0.0.0.0:4242", {{"/a", 1}}});
+    REQUIRE(connected);
+    const auto* ok = std::get_if<Connected>(&*connected.message);
+    REQUIRE(ok);
+    CHECK(ok->endpoint == "tcp://127.0.0.1:4242");
+    CHECK(ok->seq == 1);
+    CHECK(ok->epoch == hello->epoch);
+
+    const Decoded updated = raw.ask(UpdateFiles{{{"/a", 1}, {"/b", 2}}});
+    REQUIRE(updated);
+    REQUIRE(std::get_if<Ack>(&*updated.message));
+    CHECK(std::get<Ack>(*updated.message).seq == 2);
+
+    CHECK(error_code_of(raw.ask(Connect{"other", "tcp://127.0.0.1:1", {}})) == "already_connected");
+
+    const Decoded left = raw.ask(Disconnect{});
+    REQUIRE(left);
+    CHECK(std::get<Ack>(*left.message).seq == 3);
+    const Decoded table = raw.ask(ListPeers{});
+    CHECK(std::get<PeerList>(*table.message).peers.empty());
+    CHECK(std::get<PeerList>(*table.message).seq == 3);
+}
