@@ -16,12 +16,16 @@ int main(int argc, char** argv) {
     app.add_option("--publish", options.publish,
                    "PUB endpoint for events (default: the port after --listen's)");
     app.add_flag("-q,--quiet", quiet, "do not log each change on stderr");
+    long long heartbeat_ms = options.heartbeat.count();
+    app.add_option("--heartbeat-ms", heartbeat_ms, "publish a Heartbeat this often")
+        ->capture_default_str()->check(CLI::Range(10LL, 3600000LL));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return zshare::cli_exit(app, e);
     }
     options.verbose = !quiet;
+    options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
     zshare::install_stop_handlers();
     try {
         zmq::context_t context(1);

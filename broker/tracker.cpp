@@ -59,12 +59,14 @@ void bind_or_explain(zmq::socket_t& socket, const std::string& endpoint, const c
 
 Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
     : m_options(options), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
-      m_publisher(make_socket(context, zmq::socket_type::pub, max_request_bytes)) {
+      m_publisher(make_socket(context, zmq::socket_type::xpub, 1024)) {
     // Replies to a peer that vanished must fail visibly instead of being queued for nobody.
     m_router.set(zmq::sockopt::router_mandatory, 1);
     // A node that reconnects with its routing id replaces its stale connection.
     m_router.set(zmq::sockopt::router_handover, 1);
     m_publisher.set(zmq::sockopt::sndhwm, publish_high_water_mark);
+    // Every subscription reaches us (not only the first for a topic): each gets a Heartbeat.
+    m_publisher.set(zmq::sockopt::xpub_verbose, 1);
     bind_or_explain(m_router, m_options.listen, "--listen");
     const std::string publish =
         m_options.publish.empty() ? default_publish(m_options.listen) : m_options.publish;
@@ -78,19 +80,42 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
 }
 
 void Tracker::run() {
-    while (!stop_requested())
-        poll_once(std::chrono::milliseconds(-1));
+    m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
+    while (!stop_requested()) {
+        poll_once(until(m_next_heartbeat));
+        if (std::chrono::steady_clock::now() >= m_next_heartbeat)
+            send_heartbeat();
+    }
+}
+
+void Tracker::send_heartbeat() {
+    (void)protocol::send(m_publisher, Heartbeat{m_epoch, m_seq});
+    m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
+}
+
+void Tracker::on_subscriptions() {
+    // A new subscriber's first message is this Heartbeat, which it can only receive once its
+    // subscription is in place: from then on it misses nothing, so it takes its snapshot then.
+    bool joined = false;
+    for (zmq::message_t frame; m_publisher.recv(frame, zmq::recv_flags::dontwait);)
+        joined = joined || (frame.size() > 0 && static_cast<const char*>(frame.data())[0] == 1);
+    if (joined)
+        send_heartbeat();
 }
 
 void Tracker::poll_once(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0},
+                               {m_publisher.handle(), 0, ZMQ_POLLIN, 0},
+                               {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
     try {
-        zmq::poll(items, stop_fd() >= 0 ? 2 : 1, timeout);
+        zmq::poll(items, stop_fd() >= 0 ? 3 : 2, timeout);
     } catch (const zmq::error_t& e) {
         if (e.num() == EINTR)
             return;
         throw;
     }
+    if (items[1].revents & ZMQ_POLLIN)
+        on_subscriptions();
     if (!(items[0].revents & ZMQ_POLLIN))
         return;
     // Bounded batch so that a flood of requests cannot starve the stop check.

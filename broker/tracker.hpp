@@ -5,6 +5,7 @@
 #include "codec.hpp"
 #include "peer_table.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <zmq.hpp>
@@ -15,6 +16,7 @@ struct TrackerOptions {
     std::string listen = "tcp://*:7400"; ///< ROUTER bind endpoint for requests
     std::string publish;                 ///< PUB bind endpoint; empty: the port after listen's
     bool verbose = true;                 ///< log each change on stderr
+    std::chrono::milliseconds heartbeat{1000}; ///< Heartbeat publishing interval
 };
 
 class Tracker {
@@ -43,16 +45,19 @@ private:
     protocol::Message on_disconnect(const std::string& link);
     protocol::Message on_list_peers() const;
     void publish(const protocol::Message& event);
+    void on_subscriptions();
+    void send_heartbeat();
     void log(const std::string& line) const;
 
     TrackerOptions m_options;
     zmq::socket_t m_router;           ///< requests in, replies out
-    zmq::socket_t m_publisher;        ///< events out
+    zmq::socket_t m_publisher;        ///< events out (XPUB: it also sees who subscribes)
     std::string m_control_endpoint;   ///< m_router's bound endpoint
     std::string m_event_endpoint;     ///< m_publisher's bound endpoint
     PeerTable m_table;                ///< who is online and what they share
     std::uint64_t m_epoch = 0;        ///< random per run, stamped on every event
     std::uint64_t m_seq = 0;          ///< sequence number of the last event published
+    std::chrono::steady_clock::time_point m_next_heartbeat; ///< when to publish the next one
 };
 
 } // namespace zshare::broker

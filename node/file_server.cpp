@@ -65,47 +65,58 @@ Message on_stat_file(const SharedFiles& shares, const StatFile& request) {
     return FileStat{request.path, size};
 }
 
-Message on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request) {
+/// Returns: the frame answering `request`: the chunk, read straight into the frame, or an Error.
+zmq::message_t on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request) {
     Fd file;
     std::uint64_t size = 0;
     if (auto refused = open_registered(shares, request.path, file, size))
-        return *refused;
+        return encode_zmq(*refused);
     if (request.length == 0 || request.length > max_chunk_length)
-        return refuse(error_code::bad_range, "chunk length must be 1 to " +
-                                                 std::to_string(max_chunk_length) + " bytes");
+        return encode_zmq(refuse(error_code::bad_range, "chunk length must be 1 to " +
+                                                            std::to_string(max_chunk_length) + " bytes"));
     if (request.offset > size)
-        return refuse(error_code::bad_range, "offset " + std::to_string(request.offset) +
-                                                 " is past the end of " + request.path);
+        return encode_zmq(refuse(error_code::bad_range, "offset " + std::to_string(request.offset) +
+                                                            " is past the end of " + request.path));
     const std::uint64_t wanted = std::min<std::uint64_t>(request.length, size - request.offset);
-    ChunkData reply{request.path, request.offset, {}};
-    reply.data.data.resize(wanted);
-    std::uint64_t done = 0;
-    while (done < wanted) {
-        const ssize_t n = ::pread(file.fd, reply.data.data.data() + done, wanted - done,
-                                  static_cast<off_t>(request.offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return refuse(error_code::io_error, "cannot read " + request.path + ": " + std::strerror(errno));
-        if (n == 0)
-            break; // the file shrank meanwhile: a short chunk tells the downloader
-        done += static_cast<std::uint64_t>(n);
-    }
-    reply.data.data.resize(done);
-    return reply;
+    int read_errno = 0;
+    auto frame = encode_chunk_data(request.path, request.offset, wanted, [&](char* into, std::size_t length) {
+        std::size_t done = 0;
+        while (done < length) {
+            const ssize_t n = ::pread(file.fd, into + done, length - done,
+                                      static_cast<off_t>(request.offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                read_errno = errno;
+                return std::ptrdiff_t(-1);
+            }
+            if (n == 0)
+                break; // the file shrank meanwhile: a short chunk tells the downloader
+            done += static_cast<std::size_t>(n);
+        }
+        return static_cast<std::ptrdiff_t>(done);
+    });
+    if (!frame)
+        return encode_zmq(refuse(error_code::io_error,
+                                 "cannot read " + request.path + ": " + std::strerror(read_errno)));
+    return std::move(*frame);
 }
 
 } // namespace
 
-Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
+zmq::message_t FileServer::reply_frame(const SharedFiles& shares, const Decoded& request) {
     if (!request)
-        return refuse(error_code::bad_message, request.error);
+        return encode_zmq(refuse(error_code::bad_message, request.error));
     if (const auto* stat = std::get_if<StatFile>(&*request.message))
-        return on_stat_file(shares, *stat);
+        return encode_zmq(on_stat_file(shares, *stat));
     if (const auto* fetch = std::get_if<FetchChunk>(&*request.message))
         return on_fetch_chunk(shares, *fetch);
-    return refuse(error_code::unexpected,
-                  "a file server does not take " + std::string(type_name(*request.message)) + " messages");
+    return encode_zmq(refuse(error_code::unexpected, "a file server does not take " +
+                                                         std::string(type_name(*request.message)) + " messages"));
+}
+
+Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
+    return *decode(reply_frame(shares, request)).message;
 }
 
 FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares)
@@ -157,7 +168,7 @@ void FileServer::run() {
             if (!in)
                 break;
             // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
-            (void)send_to(m_router, in->link, answer(m_shares, in->request));
+            (void)send_to(m_router, in->link, reply_frame(m_shares, in->request));
         }
     }
 }

@@ -25,7 +25,9 @@ public:
     /// Returns: the bound endpoint (the real port when an ephemeral one was asked).
     const std::string& endpoint() const { return m_endpoint; }
 
-    /// Returns: the reply to one request: what the loop sends back. Exposed for the tests.
+    /// Returns: the frame answering one request: what the serving loop sends back.
+    static zmq::message_t reply_frame(const SharedFiles& shares, const protocol::Decoded& request);
+    /// Returns: reply_frame() decoded (for the tests).
     static protocol::Message answer(const SharedFiles& shares, const protocol::Decoded& request);
 
 private:

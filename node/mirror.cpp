@@ -45,6 +45,12 @@ Mirror::Outcome Mirror::apply(const Message& event) {
             m_peers.erase(e->name);
         return outcome;
     }
+    if (const auto* beat = std::get_if<Heartbeat>(&event)) {
+        // Not an event of its own: it only says where the stream is.
+        if (!m_synced)
+            return Outcome::stale;
+        return beat->epoch != m_epoch || beat->seq > m_seq ? Outcome::gap : Outcome::stale;
+    }
     return Outcome::stale;
 }
 

@@ -23,7 +23,8 @@ public:
     /// Replaces the table with `snapshot`.
     void reset(const protocol::PeerList& snapshot);
 
-    /// Applies an event (RegisterPeer, UpdatePeer or UnregisterPeer; anything else is stale).
+    /// Applies an event (RegisterPeer, UpdatePeer or UnregisterPeer). A Heartbeat changes
+    /// nothing but reports a gap when it shows events the table lacks. Anything else is stale.
     Outcome apply(const protocol::Message& event);
 
     /// Returns: true once a snapshot was taken.

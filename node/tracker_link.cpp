@@ -71,10 +71,24 @@ Decoded TrackerLink::request(const Message& message) {
 std::string TrackerLink::subscribe(const std::string& publish_endpoint) {
     const auto tracker = parse_tcp_endpoint(m_tracker);
     m_publish = replace_wildcard_host(publish_endpoint, tracker ? tracker->host : std::string());
-    // Subscribe before the snapshot: events from then on queue up, so none falls between.
+    // Subscribe, and take the snapshot only once the subscription is in place: the tracker
+    // greets every new subscription with a Heartbeat, so the first message proves it. From
+    // then on events queue up here, and none can fall between the snapshot and the stream.
     m_subscriber.set(zmq::sockopt::subscribe, "");
     allow_ipv6_for(m_subscriber, m_publish);
     m_subscriber.connect(m_publish);
+    zmq::pollitem_t item{m_subscriber.handle(), 0, ZMQ_POLLIN, 0};
+    const auto deadline = Clock::now() + m_timeout;
+    while (!(item.revents & ZMQ_POLLIN) && Clock::now() < deadline) {
+        try {
+            zmq::poll(&item, 1, until(deadline));
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR)
+                throw;
+        }
+    }
+    if (!(item.revents & ZMQ_POLLIN))
+        return "no events from the tracker's publisher " + m_publish + " within " + seconds_text(m_timeout);
     if (auto problem = resync(); !problem.empty())
         return problem;
     drain_events();

@@ -61,7 +61,11 @@ private:
 };
 
 msgpack::sbuffer pack(const Message& message) {
-    msgpack::sbuffer buffer;
+    // Room for the largest field up front: growing the buffer copies it each time.
+    std::size_t room = 256;
+    if (const auto* chunk = std::get_if<ChunkData>(&message))
+        room += chunk->data.data.size() + chunk->path.size();
+    msgpack::sbuffer buffer(room);
     Packer(buffer).envelope(message);
     return buffer;
 }
@@ -152,6 +156,44 @@ zmq::message_t encode_zmq(const Message& message) {
     return zmq::message_t(block, size, [](void* data, void*) { std::free(data); }, nullptr);
 }
 
+std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::uint64_t offset,
+                                                std::size_t length,
+                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill) {
+    // Pack everything but the bin body, then let `fill` write the body in place.
+    const auto header = [&](std::size_t body) {
+        msgpack::sbuffer buffer(256 + path.size());
+        msgpack::packer<msgpack::sbuffer> pk(buffer);
+        Packer fields(buffer);
+        pk.pack_array(3);
+        pk.pack_uint64(protocol_version);
+        fields.value(ChunkData::type);
+        pk.pack_map(3);
+        fields.value(std::string_view("path"));
+        fields.value(path);
+        fields.value(std::string_view("offset"));
+        fields.value(offset);
+        fields.value(std::string_view("data"));
+        pk.pack_bin(static_cast<std::uint32_t>(body));
+        return std::string(buffer.data(), buffer.size());
+    };
+    std::string head = header(length);
+    zmq::message_t frame(head.size() + length);
+    char* bytes = static_cast<char*>(frame.data());
+    std::memcpy(bytes, head.data(), head.size());
+    const std::ptrdiff_t written = fill(bytes + head.size(), length);
+    if (written < 0)
+        return std::nullopt;
+    if (static_cast<std::size_t>(written) == length)
+        return frame;
+    // Short: the bin header changes, so the frame is built again (rare: the file shrank).
+    const std::string short_head = header(static_cast<std::size_t>(written));
+    zmq::message_t shorter(short_head.size() + static_cast<std::size_t>(written));
+    std::memcpy(shorter.data(), short_head.data(), short_head.size());
+    std::memcpy(static_cast<char*>(shorter.data()) + short_head.size(), bytes + head.size(),
+                static_cast<std::size_t>(written));
+    return shorter;
+}
+
 Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
     Decoded result;
     if (size > limits.max_frame) {
@@ -163,8 +205,11 @@ Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
         std::size_t offset = 0;
         const msgpack::unpack_limit bounds(limits.max_array, limits.max_map, limits.max_string,
                                            limits.max_bytes, 0, limits.max_depth);
+        // Strings and binary data are referenced in `data`, not copied: the reader below copies
+        // each once into the message, before `data` can go away.
+        const auto reference = [](msgpack::type::object_type, std::size_t, void*) { return true; };
         msgpack::object_handle handle = msgpack::unpack(static_cast<const char*>(data), size,
-                                                        offset, nullptr, nullptr, bounds);
+                                                        offset, reference, nullptr, bounds);
         if (offset != size) {
             result.error = "trailing bytes after the message";
             return result;

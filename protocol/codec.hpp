@@ -9,6 +9,7 @@
 #include "messages.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -37,6 +38,14 @@ std::string encode(const Message& message);
 
 /// Returns: `message` as a ZeroMQ message, built without copying the packed bytes again.
 zmq::message_t encode_zmq(const Message& message);
+
+/// Builds the frame of ChunkData{path, offset, <length bytes>} with the bytes written straight
+/// into it by `fill(into, length)`, which returns how many it wrote (fewer when the file
+/// shrank) or a negative number on failure. This spares the file server a copy of every chunk.
+/// Returns: the frame, or nothing when `fill` failed.
+std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::uint64_t offset,
+                                                std::size_t length,
+                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill);
 
 /// Returns: the decoded message, or an error naming the first problem found. Never throws.
 Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits = {});

@@ -218,6 +218,19 @@ struct UnregisterPeer {
     bool operator==(const UnregisterPeer&) const = default;
 };
 
+/// Published every heartbeat interval and whenever a subscriber joins: tells subscribers the
+/// stream's position, so that one which missed the last events (or joined late) notices.
+struct Heartbeat {
+    static constexpr std::string_view type = "Heartbeat";
+    std::uint64_t epoch = 0; ///< tracker run
+    std::uint64_t seq = 0;   ///< sequence number of the last event published (not a new one)
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
+        v("epoch", s.epoch);
+        v("seq", s.seq);
+    }
+    bool operator==(const Heartbeat&) const = default;
+};
+
 // ---------------------------------------------------------------- transfer: node -> node
 
 /// Asks a file server for the size of a shared file before fetching it.
@@ -273,7 +286,7 @@ inline constexpr std::uint64_t max_chunk_length = 4u << 20;
 
 /// Every message that can travel. The order is irrelevant on the wire (types travel by name).
 using Message = std::variant<Hello, Connect, UpdateFiles, Disconnect, ListPeers, Welcome, Connected,
-                             PeerList, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer,
+                             PeerList, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
                              StatFile, FileStat, FetchChunk, ChunkData>;
 
 /// The wire name of a message's type.

@@ -24,11 +24,15 @@ bool send(zmq::socket_ref socket, const Message& message) {
 }
 
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message) {
+    return send_to(router, routing_id, encode_zmq(message));
+}
+
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame) {
     try {
         zmq::message_t id(routing_id.data(), routing_id.size());
         if (!router.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait))
             return false;
-        return router.send(encode_zmq(message), zmq::send_flags::dontwait).has_value();
+        return router.send(frame, zmq::send_flags::dontwait).has_value();
     } catch (const zmq::error_t& e) {
         if (e.num() == EHOSTUNREACH) // ROUTER_MANDATORY: the peer disconnected meanwhile
             return false;

@@ -27,6 +27,9 @@ bool send(zmq::socket_ref socket, const Message& message);
 /// Returns: false when the peer is gone or its queue is full; the reply is then dropped.
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message);
 
+/// The same with a frame already encoded.
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame);
+
 /// Receives one message without blocking. Returns: nothing when none is waiting; otherwise the
 /// decoded message or the reason it is malformed (a multi-frame message is malformed too).
 std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limits = {});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "process.hpp"
+#include "temp_files.hpp"
 
 #include <functional>
 #include <memory>
@@ -11,25 +12,6 @@
 
 namespace zshare::testing {
 
-/// A directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return m_path; }
-    /// Returns: path()/relative.
-    std::string operator/(const std::string& relative) const { return m_path + "/" + relative; }
-
-private:
-    std::string m_path;
-};
-
-/// Writes `content` to `path`, creating parent directories.
-void write_file(const std::string& path, const std::string& content);
-/// Returns: the content of `path` ("" when it cannot be read).
-std::string read_file(const std::string& path);
 /// Returns: `size` pseudo-random bytes (deterministic for a seed).
 std::string random_bytes(std::size_t size, unsigned seed = 1);
 /// Returns: true when `path` exists (a link counts, dangling or not).

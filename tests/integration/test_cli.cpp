@@ -88,7 +88,7 @@ TEST_CASE("node started against no tracker fails with a reason", "[cli]") {
         endpoint = gone.endpoint();
     }
     Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "lonely", "--tracker-timeout-ms", "300"},
-                 dir.path());
+                 dir.path);
     CHECK(node.wait_exit() == 1);
     CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " did not answer") != std::string::npos);
 }

@@ -31,8 +31,8 @@ TEST_CASE("download to the default place, then share what was saved", "[download
     auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "."});
     fs::create_directories(dir / "bob");
     const auto run = run_script(tracker, "bob", dir / "bob",
-                                "download alice " + dir.path() + "/alice/big.bin\n"
-                                "download alice " + dir.path() + "/alice/empty\n"
+                                "download alice " + dir.path + "/alice/big.bin\n"
+                                "download alice " + dir.path + "/alice/empty\n"
                                 "download alice note.txt\n" // a bare name of alice's files
                                 "list-files\n",
                                 {"--chunk-kib", "256", "--window", "4"});
@@ -42,12 +42,12 @@ TEST_CASE("download to the default place, then share what was saved", "[download
     CHECK(exists(dir / "bob/downloads/empty"));
     CHECK(read_file(dir / "bob/downloads/empty").empty());
     CHECK(read_file(dir / "bob/downloads/note.txt") == "hello\n");
-    CHECK(run.out.find("downloaded " + dir.path() + "/alice/big.bin from alice to " + dir.path() +
+    CHECK(run.out.find("downloaded " + dir.path + "/alice/big.bin from alice to " + dir.path +
                        "/bob/downloads/big.bin (25165824 bytes, ") != std::string::npos);
     // seed 004: the saved file is registered automatically
-    CHECK(count_lines(run.out, "bob : " + dir.path() + "/bob/downloads/big.bin") == 1);
-    CHECK(count_lines(run.out, "bob : " + dir.path() + "/bob/downloads/note.txt") == 1);
-    CHECK_FALSE(has_partial_files(dir.path()));
+    CHECK(count_lines(run.out, "bob : " + dir.path + "/bob/downloads/big.bin") == 1);
+    CHECK(count_lines(run.out, "bob : " + dir.path + "/bob/downloads/note.txt") == 1);
+    CHECK_FALSE(has_partial_files(dir.path));
 }
 
 TEST_CASE("download to a chosen path or directory, never over an existing file", "[download]") {
@@ -57,7 +57,7 @@ TEST_CASE("download to a chosen path or directory, never over an existing file",
     fs::create_directories(dir / "bob/music");
     TrackerProcess tracker;
     auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "song.ogg"});
-    const std::string remote = dir.path() + "/alice/song.ogg";
+    const std::string remote = dir.path + "/alice/song.ogg";
     const auto run = run_script(tracker, "bob", dir / "bob",
                                 "download alice " + remote + " \"my copy.ogg\"\n"
                                 "download alice " + remote + " music\n"
@@ -68,7 +68,7 @@ TEST_CASE("download to a chosen path or directory, never over an existing file",
     CHECK(read_file(dir / "bob/music/song.ogg") == "la la la");
     CHECK(read_file(dir / "bob/new/dir/deep.ogg") == "la la la");
     CHECK(read_file(dir / "bob/keep.ogg") == "precious");
-    CHECK(run.err.find("error: " + dir.path() + "/bob/keep.ogg already exists") != std::string::npos);
+    CHECK(run.err.find("error: " + dir.path + "/bob/keep.ogg already exists") != std::string::npos);
 }
 
 TEST_CASE("download errors name their cause and leave nothing behind", "[download]") {
@@ -81,11 +81,11 @@ TEST_CASE("download errors name their cause and leave nothing behind", "[downloa
     TrackerProcess tracker;
     auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "shared"});
     fs::create_directories(dir / "bob");
-    const std::string shared = dir.path() + "/alice/shared";
+    const std::string shared = dir.path + "/alice/shared";
     const auto run = run_script(tracker, "bob", dir / "bob",
                                 "download nobody /x\n"
                                 "download alice /etc/passwd\n"
-                                "download alice " + dir.path() + "/alice/secret.txt\n"
+                                "download alice " + dir.path + "/alice/secret.txt\n"
                                 "download alice " + shared + "/../secret.txt\n"
                                 "download alice " + shared + "/link-out.txt\n"
                                 "download alice " + shared + "/passwd\n"
@@ -97,7 +97,7 @@ TEST_CASE("download errors name their cause and leave nothing behind", "[downloa
     const auto& err = run.err;
     CHECK(err.find("error: unknown user 'nobody'") != std::string::npos);
     CHECK(err.find("error: alice does not share /etc/passwd") != std::string::npos);
-    CHECK(err.find("error: alice does not share " + dir.path() + "/alice/secret.txt") != std::string::npos);
+    CHECK(err.find("error: alice does not share " + dir.path + "/alice/secret.txt") != std::string::npos);
     CHECK(err.find("error: alice does not share " + shared + "/../secret.txt") != std::string::npos);
     CHECK(err.find("error: alice does not share " + shared + "/link-out.txt") != std::string::npos);
     CHECK(err.find("error: alice does not share " + shared + "/passwd") != std::string::npos);
@@ -111,7 +111,7 @@ TEST_CASE("download errors name their cause and leave nothing behind", "[downloa
     CHECK_FALSE(exists(dir / "bob/downloads/passwd"));
     CHECK_FALSE(exists(dir / "bob/downloads/secret.txt"));
     CHECK_FALSE(exists(dir / "bob/downloads/link-out.txt"));
-    CHECK_FALSE(has_partial_files(dir.path()));
+    CHECK_FALSE(has_partial_files(dir.path));
 }
 
 TEST_CASE("a shared file swapped for a link is no longer served", "[download]") {
@@ -123,9 +123,9 @@ TEST_CASE("a shared file swapped for a link is no longer served", "[download]") 
     fs::remove(dir / "alice/doc.txt");
     fs::create_symlink(dir / "alice/private.txt", dir / "alice/doc.txt");
     fs::create_directories(dir / "bob");
-    const auto run = run_script(tracker, "bob", dir / "bob", "download alice " + dir.path() + "/alice/doc.txt\n");
+    const auto run = run_script(tracker, "bob", dir / "bob", "download alice " + dir.path + "/alice/doc.txt\n");
     CHECK(run.status == 1);
-    CHECK(run.err.find("error: alice does not share " + dir.path() + "/alice/doc.txt") != std::string::npos);
+    CHECK(run.err.find("error: alice does not share " + dir.path + "/alice/doc.txt") != std::string::npos);
     CHECK_FALSE(exists(dir / "bob/downloads/doc.txt"));
 }
 
@@ -142,7 +142,7 @@ TEST_CASE("the one-argument form finds the single holder", "[download]") {
     CHECK(run.status == 1);
     CHECK(read_file(dir / "bob/downloads/unique.txt") == "one of a kind");
     CHECK(run.err.find("error: 'common.txt' is shared by several users; pick one:") != std::string::npos);
-    CHECK(run.err.find("download carol " + dir.path() + "/carol/common.txt") != std::string::npos);
+    CHECK(run.err.find("download carol " + dir.path + "/carol/common.txt") != std::string::npos);
 }
 
 TEST_CASE("an unreachable peer is reported and the node goes on", "[download]") {
@@ -158,14 +158,14 @@ TEST_CASE("an unreachable peer is reported and the node goes on", "[download]") 
     // Killed without a goodbye: the tracker still lists alice, but nobody answers there.
     alice->signal(SIGKILL);
     alice->wait_exit();
-    bob->write("download alice " + dir.path() + "/alice/file.txt\n");
+    bob->write("download alice " + dir.path + "/alice/file.txt\n");
     CHECK(bob->wait_for(Stream::err, "error: alice (tcp://127.0.0.1:"));
     CHECK(bob->text(Stream::err).find("is unreachable: no answer within 0.5 s") != std::string::npos);
     // and the node goes on
-    bob->write("download carol " + dir.path() + "/carol/file2.txt\n");
-    CHECK(bob->wait_for(Stream::out, "downloaded " + dir.path() + "/carol/file2.txt from carol"));
+    bob->write("download carol " + dir.path + "/carol/file2.txt\n");
+    CHECK(bob->wait_for(Stream::out, "downloaded " + dir.path + "/carol/file2.txt from carol"));
     CHECK_FALSE(exists(dir / "bob/downloads/file.txt"));
-    CHECK_FALSE(has_partial_files(dir.path()));
+    CHECK_FALSE(has_partial_files(dir.path));
     bob->close_stdin();
     CHECK(bob->wait_exit() == 1);
 }
@@ -180,8 +180,8 @@ TEST_CASE("downloads between nodes run both ways at once", "[download]") {
     auto bob = start_node(tracker, "bob", dir / "bob", {"--share", "b.bin"});
     REQUIRE(eventually_shows(*alice, "list-users", "bob - "));
     REQUIRE(eventually_shows(*bob, "list-users", "alice - "));
-    alice->write("download bob " + dir.path() + "/bob/b.bin\n");
-    bob->write("download alice " + dir.path() + "/alice/a.bin\n");
+    alice->write("download bob " + dir.path + "/bob/b.bin\n");
+    bob->write("download alice " + dir.path + "/alice/a.bin\n");
     CHECK(alice->wait_for(Stream::out, "downloaded"));
     CHECK(bob->wait_for(Stream::out, "downloaded"));
     CHECK(read_file(dir / "alice/downloads/b.bin") == b);

@@ -11,12 +11,12 @@ TEST_CASE("tap prints the snapshot, then events as they happen", "[tap]") {
     TempDir dir;
     write_file(dir / "a.txt", "a");
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir.path(), {"--share", "a.txt"});
+    auto alice = start_node(tracker, "alice", dir.path, {"--share", "a.txt"});
     Process tap({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
     REQUIRE(tap.wait_for(Stream::out, "snapshot seq=1 RegisterPeer alice tcp://127.0.0.1:"));
     REQUIRE(tap.wait_for(Stream::out, "snapshot seq=1 end peers=1"));
 
-    auto bob = start_node(tracker, "bob", dir.path());
+    auto bob = start_node(tracker, "bob", dir.path);
     CHECK(tap.wait_for(Stream::out, "event seq=2 RegisterPeer bob tcp://127.0.0.1:"));
     bob->write("register a.txt\n");
     CHECK(tap.wait_for(Stream::out, "event seq=3 UpdatePeer bob tcp://127.0.0.1:"));
@@ -30,7 +30,7 @@ TEST_CASE("tap --json prints one object per line", "[tap]") {
     TempDir dir;
     write_file(dir / "quote\"d.txt", "q");
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir.path(), {"--share", "quote\"d.txt"});
+    auto alice = start_node(tracker, "alice", dir.path, {"--share", "quote\"d.txt"});
     Process tap({ZSHARE_TAP_BIN, "--json", "--tracker", tracker.endpoint()});
     const auto first = tap.wait_for(Stream::out, "\"event\":\"RegisterPeer\"");
     REQUIRE(first);
@@ -38,7 +38,7 @@ TEST_CASE("tap --json prints one object per line", "[tap]") {
     CHECK(first->find("\"seq\":1") != std::string::npos);
     CHECK(first->find("\"name\":\"alice\"") != std::string::npos);
     CHECK(first->find("\"endpoint\":\"tcp://127.0.0.1:") != std::string::npos);
-    CHECK(first->find("\"files\":[{\"path\":\"" + dir.path() + "/quote\\\"d.txt\",\"size\":1}]") !=
+    CHECK(first->find("\"files\":[{\"path\":\"" + dir.path + "/quote\\\"d.txt\",\"size\":1}]") !=
           std::string::npos);
     REQUIRE(tap.wait_for(Stream::out, "\"event\":\"SnapshotEnd\""));
     alice->close_stdin();
@@ -60,7 +60,7 @@ TEST_CASE("taps started at different times agree on the table", "[tap]") {
     REQUIRE(early.wait_for(Stream::out, "snapshot seq=0 end peers=0"));
     std::vector<std::unique_ptr<Process>> nodes;
     for (const char* name : {"n1", "n2", "n3"})
-        nodes.push_back(start_node(tracker, name, dir.path()));
+        nodes.push_back(start_node(tracker, name, dir.path));
     nodes[1]->close_stdin();
     REQUIRE(early.wait_for(Stream::out, "event seq=4 UnregisterPeer n2"));
     Process late({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});

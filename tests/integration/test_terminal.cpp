@@ -9,11 +9,11 @@ using Stream = Process::Stream;
 TEST_CASE("terminal prompt, completion and history", "[terminal]") {
     TempDir dir;
     TrackerProcess tracker;
-    auto bob = start_node(tracker, "bob-the-peer", dir.path());
+    auto bob = start_node(tracker, "bob-the-peer", dir.path);
     // HOME points into the temporary directory so the history file lands there.
-    Process node({"/usr/bin/env", "HOME=" + dir.path(), "TERM=xterm", ZSHARE_NODE_BIN, "--tracker",
+    Process node({"/usr/bin/env", "HOME=" + dir.path, "TERM=xterm", ZSHARE_NODE_BIN, "--tracker",
                   tracker.endpoint(), "--name", "alice", "--listen", "tcp://127.0.0.1:*"},
-                 dir.path(), true);
+                 dir.path, true);
     REQUIRE(node.wait_for(Stream::out, "alice online"));
     // the prompt has no newline after it: look at the raw text
     REQUIRE(wait_until([&] { return node.text(Stream::out).find("zshare> ") != std::string::npos; }));

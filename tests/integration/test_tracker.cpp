@@ -39,8 +39,8 @@ std::string error_code_of(const Decoded& reply) {
 TEST_CASE("a taken name is refused and the holder keeps it", "[tracker]") {
     TempDir dir;
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir.path());
-    auto impostor = start_node(tracker, "alice", dir.path(), {}, false);
+    auto alice = start_node(tracker, "alice", dir.path);
+    auto impostor = start_node(tracker, "alice", dir.path, {}, false);
     CHECK(impostor->wait_exit() == 2);
     CHECK(impostor->text(Stream::err).find("error: the tracker refused 'alice': the name 'alice' is held by "
                                            "another live node") != std::string::npos);
@@ -49,7 +49,7 @@ TEST_CASE("a taken name is refused and the holder keeps it", "[tracker]") {
     alice->close_stdin();
     CHECK(alice->wait_exit() == 0);
     // Once it left, the name is free again.
-    auto again = start_node(tracker, "alice", dir.path());
+    auto again = start_node(tracker, "alice", dir.path);
     again->close_stdin();
     CHECK(again->wait_exit() == 0);
 }
@@ -58,7 +58,7 @@ TEST_CASE("invalid names are refused", "[tracker]") {
     TempDir dir;
     TrackerProcess tracker;
     for (const std::string& name : std::vector<std::string>{"has space", "-dash", std::string(65, 'x'), "sl/ash"}) {
-        auto node = start_node(tracker, name, dir.path(), {}, false);
+        auto node = start_node(tracker, name, dir.path, {}, false);
         CHECK(node->wait_exit() == 2);
         CHECK(node->text(Stream::err).find("error: invalid name") != std::string::npos);
     }
@@ -79,7 +79,7 @@ TEST_CASE("many nodes at once", "[tracker]") {
     // Everyone sees everyone, with their files.
     for (int i = 0; i < count; ++i)
         CHECK(eventually_shows(*nodes[0], "list-files",
-                               "n" + std::to_string(i) + " : " + dir.path() + "/n" + std::to_string(i) +
+                               "n" + std::to_string(i) + " : " + dir.path + "/n" + std::to_string(i) +
                                    "/file.txt"));
     for (auto& node : nodes)
         node->close_stdin();
@@ -91,7 +91,7 @@ TEST_CASE("a node listening on every interface is advertised by its address", "[
     TempDir dir;
     TrackerProcess tracker;
     // The node binds tcp://*:0 (the default): the tracker fills in the address it sees.
-    Process node({ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", "wild"}, dir.path());
+    Process node({ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", "wild"}, dir.path);
     REQUIRE(node.wait_for(Stream::err, "wild online, serving on tcp://127.0.0.1:"));
     CHECK(eventually_shows(node, "list-users", "wild - 127.0.0.1:"));
 }
@@ -99,7 +99,7 @@ TEST_CASE("a node listening on every interface is advertised by its address", "[
 TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") {
     TempDir dir;
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir.path());
+    auto alice = start_node(tracker, "alice", dir.path);
     RawClient raw(tracker.endpoint());
 
     CHECK(error_code_of(raw.ask_bytes("")) == "bad_message");

@@ -76,6 +76,7 @@ std::vector<Message> samples() {
         RegisterPeer{3, 4, some_peers()[0]},
         UpdatePeer{3, 5, some_peers()[2]},
         UnregisterPeer{3, 6, "bob"},
+        Heartbeat{3, 6},
         StatFile{"/home/alice/a.txt"},
         FileStat{"/home/alice/a.txt", 1u << 31},
         FetchChunk{"/home/alice/a.txt", big - 1, max_chunk_length},
@@ -143,6 +144,7 @@ TEST_CASE("type names match the alternatives", "[codec]") {
     CHECK(type_name(Hello{}) == "Hello");
     CHECK(type_name(Ack{}) == "Ack");
     CHECK(type_name(ChunkData{}) == "ChunkData");
+    CHECK(type_name(Heartbeat{}) == "Heartbeat");
     CHECK(type_name(UnregisterPeer{}) == "UnregisterPeer");
 }
 

@@ -152,3 +152,14 @@ TEST_CASE("messages that are not events are stale", "[mirror]") {
     CHECK(mirror.seq() == 10);
     CHECK(mirror.peers() == before);
 }
+
+TEST_CASE("a heartbeat reveals missed events", "[mirror]") {
+    Mirror mirror;
+    CHECK(mirror.apply(Heartbeat{1, 5}) == Mirror::Outcome::stale); // no snapshot yet
+    mirror.reset(PeerList{1, 5, {}});
+    CHECK(mirror.apply(Heartbeat{1, 5}) == Mirror::Outcome::stale);
+    CHECK(mirror.apply(Heartbeat{1, 4}) == Mirror::Outcome::stale);
+    CHECK(mirror.apply(Heartbeat{1, 6}) == Mirror::Outcome::gap);
+    CHECK(mirror.apply(Heartbeat{2, 5}) == Mirror::Outcome::gap);
+    CHECK(mirror.seq() == 5);
+}

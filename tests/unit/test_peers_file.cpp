@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "temp_files.hpp"
+
 #include "mirror.hpp"
 #include "peers_file.hpp"
 
@@ -18,25 +20,11 @@ using protocol::PeerInfo;
 using protocol::PeerList;
 namespace fs = std::filesystem;
 
+using zshare::testing::TempDir;
+using zshare::testing::write_file;
+
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char name[] = "/tmp/zshare-unit-peers-XXXXXX";
-        const char *made = ::mkdtemp(name);
-        REQUIRE(made != nullptr);
-        path = fs::canonical(made).string();
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    std::string operator/(const std::string &name) const { return path + "/" + name; }
-};
 
 std::string read_file(const std::string &path) {
     std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "temp_files.hpp"
+
 #include "shared_files.hpp"
 
 #include <algorithm>
@@ -17,31 +19,12 @@
 using namespace zshare::node;
 namespace fs = std::filesystem;
 
+using zshare::testing::TempDir;
+using zshare::testing::write_file;
+
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at the end of the test.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char name[] = "/tmp/zshare-unit-shared-XXXXXX";
-        const char *made = ::mkdtemp(name);
-        REQUIRE(made != nullptr);
-        path = fs::canonical(made).string();
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir &) = delete;
-    TempDir &operator=(const TempDir &) = delete;
-    std::string operator/(const std::string &name) const { return path + "/" + name; }
-};
 
-void write_file(const std::string &path, const std::string &text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    REQUIRE(out.good());
-}
 
 std::vector<std::string> paths_of(const std::vector<SharedFile> &files) {
     std::vector<std::string> out;
