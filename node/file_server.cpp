@@ -65,6 +65,17 @@ Message on_stat_file(const SharedFiles& shares, const StatFile& request) {
     return FileStat{request.path, size};
 }
 
+Message on_get_manifest(const SharedFiles& shares, const GetManifest& request) {
+    Fd file;
+    std::uint64_t size = 0;
+    if (auto refused = open_registered(shares, request.path, file, size))
+        return *refused;
+    const auto shared = shares.find(request.path);
+    if (!shared)
+        return refuse(error_code::not_shared, request.path + " is not shared");
+    return ManifestData{request.path, shared->content.id, Bytes{*shared->content.encoded}};
+}
+
 /// Returns: the frame answering `request`: the chunk, read straight into the frame, or an Error.
 zmq::message_t on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request) {
     Fd file;
@@ -111,6 +122,8 @@ zmq::message_t FileServer::reply_frame(const SharedFiles& shares, const Decoded&
         return encode_zmq(on_stat_file(shares, *stat));
     if (const auto* fetch = std::get_if<FetchChunk>(&*request.message))
         return on_fetch_chunk(shares, *fetch);
+    if (const auto* manifest = std::get_if<GetManifest>(&*request.message))
+        return encode_zmq(on_get_manifest(shares, *manifest));
     return encode_zmq(refuse(error_code::unexpected, "a file server does not take " +
                                                          std::string(type_name(*request.message)) + " messages"));
 }

@@ -5,12 +5,12 @@
 #include "stop_signal.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 int main(int argc, char** argv) {
     zshare::node::NodeOptions options;
     long long tracker_timeout_ms = options.tracker_timeout.count();
     long long peer_timeout_ms = options.tuning.timeout.count();
-    std::uint64_t chunk_kib = options.tuning.chunk_bytes >> 10;
     CLI::App app("zshare node: share files and download them straight from other peers.\n"
                  "Commands are read from standard input (type help).");
     app.set_version_flag("--version", std::string("zshare-node ") + ZSHARE_VERSION);
@@ -27,10 +27,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
     app.add_option("--peer-timeout-ms", peer_timeout_ms, "a silent peer is unreachable after this")
         ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
-    app.add_option("--chunk-kib", chunk_kib, "bytes per chunk request, in KiB")
-        ->capture_default_str()->check(CLI::Range(4, 4096));
-    app.add_option("--window", options.tuning.window, "chunk requests in flight")
-        ->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_option("--window", options.tuning.max_window, "most chunk requests in flight to one peer")
+        ->capture_default_str()->check(CLI::Range(2, 256));
+    app.add_option("--cache-dir", options.cache_dir, "where manifests are cached (\"\": nowhere)")
+        ->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     }
     options.tracker_timeout = std::chrono::milliseconds(tracker_timeout_ms);
     options.tuning.timeout = std::chrono::milliseconds(peer_timeout_ms);
-    options.tuning.chunk_bytes = chunk_kib << 10;
+    options.tuning.total_window = std::max(options.tuning.total_window, options.tuning.max_window);
     zshare::install_stop_handlers();
     try {
         zshare::node::Node node(std::move(options));

@@ -6,7 +6,9 @@
 #include "stop_signal.hpp"
 #include "wire.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <set>
 #include <filesystem>
 #include <iostream>
 #include <unistd.h>
@@ -25,17 +27,23 @@ const char* const help_text =
   list-files                          what is shared: <name> : <path>  (also: list)
   register <path>...                  share files; a directory is shared recursively
   unregister <path>...                stop sharing files (or everything under a directory)
-  download <user> <remote> [<local>]  fetch a file straight from <user>; <local> defaults to
-                                      the downloads directory plus the remote file's name
-  download <file>                     the same, from the one user who shares <file>
+  list-files -l                       also size, content id and how many users hold it
+  download <user> <remote> [<local>]  fetch a file from <user> and every other holder of the
+                                      same content; <local> defaults to the downloads
+                                      directory plus the remote file's name
+  download <file or content id>       the same, when all files of that name are one content
+  download ... &                      in the background: commands go on meanwhile
+  downloads                           the downloads under way
+  cancel <id>                         stop one (its partial file stays: download it again to
+                                      resume)
   help                                this text
   exit, quit                          leave (end of input does the same)
 arguments with blanks go in double quotes: register "my file.txt"
 )";
 
-const std::vector<std::string> command_names = {"list-users", "list-files", "list", "register",
-                                                "unregister", "download",   "help", "exit",
-                                                "quit"};
+const std::vector<std::string> command_names = {"list-users", "list-files", "list",   "register",
+                                                "unregister", "download",   "downloads", "cancel",
+                                                "help",       "exit",       "quit"};
 
 std::string plural(std::size_t count, const char* word) {
     return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
@@ -43,9 +51,35 @@ std::string plural(std::size_t count, const char* word) {
 
 std::string basename_of(const std::string& path) { return fs::path(path).filename().string(); }
 
+std::string human_bytes(std::uint64_t bytes) {
+    const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+
+/// Returns: "45% 480.0 MiB of 1.0 GiB, 912.3 MB/s, ETA 0:01, 3 peers".
+std::string progress_text(const Swarm& swarm) {
+    const std::uint64_t size = swarm.size(), done = swarm.verified_bytes();
+    const double rate = swarm.rate();
+    char text[160];
+    const double eta = rate > 0 ? double(size - done) / rate : 0;
+    std::snprintf(text, sizeof text, "%3.0f%% %s of %s, %.1f MB/s, ETA %d:%02d, %zu peer%s",
+                  size ? 100.0 * double(done) / double(size) : 100.0, human_bytes(done).c_str(),
+                  human_bytes(size).c_str(), rate / 1e6, int(eta) / 60, int(eta) % 60, swarm.live_peers(),
+                  swarm.live_peers() == 1 ? "" : "s");
+    return text;
+}
+
 } // namespace
 
-Node::Node(NodeOptions options) : m_options(std::move(options)) {}
+Node::Node(NodeOptions options) : m_options(std::move(options)), m_cache(m_options.cache_dir) {}
 
 Node::~Node() = default;
 
@@ -72,7 +106,7 @@ int Node::start() {
         failure("--tracker must be tcp://HOST:PORT, not '" + m_options.tracker + "'");
         return exit_status::name_taken;
     }
-    const Collected initial = collect_files(m_options.shares);
+    const Collected initial = collect_files(m_options.shares, m_cache);
     if (!initial.error.empty()) {
         failure(initial.error);
         return exit_status::failed;
@@ -119,7 +153,9 @@ int Node::start() {
 }
 
 void Node::leave() {
-    m_download.reset();
+    for (auto& [id, transfer] : m_transfers)
+        transfer.swarm->cancel(); // the partial files stay, to resume
+    m_transfers.clear();
     if (m_connected) {
         // Say goodbye so that peers stop listing us at once; the reply confirms it arrived.
         const Decoded reply = m_tracker->request(Disconnect{});
@@ -130,10 +166,16 @@ void Node::leave() {
     }
 }
 
+bool Node::foreground_busy() const {
+    return std::any_of(m_transfers.begin(), m_transfers.end(),
+                       [](const auto& entry) { return !entry.second.background; });
+}
+
 void Node::loop() {
     bool quit = false;
-    while (!quit && !stop_requested()) {
-        while (!m_download && !quit) {
+    bool said_waiting = false;
+    while (!stop_requested()) {
+        while (!foreground_busy() && !quit) {
             auto line = m_input->next_line();
             if (!line)
                 break;
@@ -149,21 +191,30 @@ void Node::loop() {
                 break;
             }
         }
-        if (quit || (!m_download && m_input->finished()))
+        const bool input_done = quit || m_input->finished();
+        if (input_done && m_transfers.empty())
             break;
-        if (!m_download)
+        if (input_done && !said_waiting) {
+            std::cerr << "zshare-node: waiting for " << plural(m_transfers.size(), "download")
+                      << " to finish (Ctrl-C stops them; they can be resumed)" << std::endl;
+            said_waiting = true;
+        }
+        const bool read_input = !foreground_busy() && !input_done;
+        if (read_input)
             m_input->ready();
 
         std::vector<zmq::pollitem_t> items{{m_tracker->events().handle(), 0, ZMQ_POLLIN, 0},
-                                           {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
-        const bool read_input = !m_download && !m_input->finished();
-        if (read_input)
-            items.push_back({nullptr, STDIN_FILENO, ZMQ_POLLIN, 0});
-        if (m_download)
-            items.push_back({m_download->socket().handle(), 0, ZMQ_POLLIN, 0});
-        const auto timeout = m_download ? until(m_download->deadline()) : std::chrono::milliseconds(-1);
+                                           {nullptr, stop_fd(), ZMQ_POLLIN, 0},
+                                           {nullptr, STDIN_FILENO, read_input ? short(ZMQ_POLLIN) : short(0), 0}};
+        std::vector<std::size_t> firsts;
+        auto wake = Clock::time_point::max();
+        for (auto& [id, transfer] : m_transfers) {
+            firsts.push_back(items.size());
+            transfer.swarm->add_poll_items(items);
+            wake = std::min({wake, transfer.swarm->deadline(), transfer.next_report});
+        }
         try {
-            zmq::poll(items, timeout);
+            zmq::poll(items, wake == Clock::time_point::max() ? std::chrono::milliseconds(-1) : until(wake));
         } catch (const zmq::error_t& e) {
             if (e.num() == EINTR)
                 continue;
@@ -174,13 +225,27 @@ void Node::loop() {
         // A pipe whose writer closed polls as POLLHUP, which zmq_poll reports as ZMQ_POLLERR.
         if (read_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             m_input->on_readable();
-        if (m_download) {
-            if (items.back().revents & ZMQ_POLLIN)
-                m_download->on_readable();
-            m_download->on_time(Clock::now());
-            if (m_download->state() != Download::State::running)
-                on_download_finished();
+        step_transfers(items, firsts);
+    }
+}
+
+void Node::step_transfers(const std::vector<zmq::pollitem_t>& items, const std::vector<std::size_t>& firsts) {
+    const auto now = Clock::now();
+    std::size_t k = 0;
+    for (auto it = m_transfers.begin(); it != m_transfers.end(); ++k) {
+        Transfer& transfer = it->second;
+        transfer.swarm->on_poll(items, firsts.at(k));
+        transfer.swarm->on_time(now);
+        if (transfer.swarm->state() != Swarm::State::running) {
+            on_transfer_finished(it->first, transfer);
+            it = m_transfers.erase(it);
+            continue;
         }
+        if (now >= transfer.next_report) {
+            show_progress(it->first, transfer);
+            transfer.next_report = now + std::chrono::milliseconds(250);
+        }
+        ++it;
     }
 }
 
@@ -195,13 +260,17 @@ Node::Outcome Node::execute(const std::string& line) {
     if (command == "list-users")
         return list_users();
     if (command == "list-files" || command == "list")
-        return list_files();
+        return list_files(args);
     if (command == "register")
         return register_paths(without_commas(args));
     if (command == "unregister")
         return unregister_paths(without_commas(args));
     if (command == "download")
         return download(args);
+    if (command == "downloads")
+        return list_downloads();
+    if (command == "cancel")
+        return cancel(args);
     if (command == "help" || command == "?")
         return help();
     if (command == "exit" || command == "quit")
@@ -224,10 +293,28 @@ Node::Outcome Node::list_users() {
     return Outcome::ok;
 }
 
-Node::Outcome Node::list_files() {
-    for (const auto& [name, peer] : m_tracker->mirror().peers())
-        for (const auto& file : peer.files)
-            std::cout << name << " : " << file.path << "\n";
+Node::Outcome Node::list_files(const std::vector<std::string>& args) {
+    const bool long_form = !args.empty() && args[0] == "-l";
+    if (args.size() > (long_form ? 1u : 0u))
+        return failure("usage: list-files [-l]");
+    const auto& peers = m_tracker->mirror().peers();
+    std::map<std::string, std::size_t> holders; // content id -> users holding it
+    if (long_form)
+        for (const auto& [name, peer] : peers) {
+            std::set<std::string> ids;
+            for (const auto& file : peer.files)
+                ids.insert(file.content_id);
+            for (const auto& id : ids)
+                ++holders[id];
+        }
+    for (const auto& [name, peer] : peers)
+        for (const auto& file : peer.files) {
+            std::cout << name << " : " << file.path;
+            if (long_form)
+                std::cout << "  " << human_bytes(file.size) << "  " << file.content_id.substr(0, 12) << "  "
+                          << plural(holders[file.content_id], "holder");
+            std::cout << "\n";
+        }
     std::cout << std::flush;
     return Outcome::ok;
 }
@@ -269,7 +356,7 @@ Node::Outcome Node::register_paths(std::vector<std::string> args) {
         return failure(problem);
     if (args.empty())
         return failure("usage: register <path>...");
-    const Collected found = collect_files(args);
+    const Collected found = collect_files(args, m_cache);
     if (!found.error.empty())
         return failure(found.error);
     std::vector<std::string> added;
@@ -310,89 +397,193 @@ Node::Outcome Node::unregister_paths(std::vector<std::string> args) {
     return Outcome::ok;
 }
 
-Node::Outcome Node::download(const std::vector<std::string>& args) {
-    if (args.empty() || args.size() > 3)
-        return failure("usage: download <user> <remote_path> [<local_path>], or download <file>");
-    const Mirror& mirror = m_tracker->mirror();
-    std::string user, remote;
-    if (args.size() == 1) {
-        // The one-argument form: find who shares a file by that path or that name.
-        std::vector<std::pair<std::string, std::string>> holders;
-        for (const auto& [name, peer] : mirror.peers())
-            for (const auto& file : peer.files)
-                if (name != m_options.name &&
-                    (file.path == args[0] || basename_of(file.path) == args[0]))
-                    holders.emplace_back(name, file.path);
-        if (holders.empty() && mirror.find(args[0]))
-            return failure("nobody shares a file named '" + args[0] + "' (to fetch from user " +
-                           args[0] + ": download " + args[0] + " <remote_path>)");
-        if (holders.empty())
-            return failure("nobody shares '" + args[0] + "'");
-        if (holders.size() > 1) {
-            std::string list;
-            for (const auto& [name, path] : holders)
-                list += "\n  download " + name + " " + quote_word(path);
-            return failure("'" + args[0] + "' is shared by several users; pick one:" + list);
-        }
-        user = holders[0].first;
-        remote = holders[0].second;
-    } else {
-        user = args[0];
-        remote = args[1];
+std::vector<Source> Node::holders_of(const std::string& content_id) const {
+    std::vector<Source> sources;
+    if (content_id.empty())
+        return sources;
+    for (const auto& [name, peer] : m_tracker->mirror().peers()) {
+        if (name == m_options.name)
+            continue;
+        for (const auto& file : peer.files)
+            if (file.content_id == content_id) {
+                sources.push_back({name, peer.endpoint, file.path});
+                break;
+            }
     }
-    const PeerInfo* peer = mirror.find(user);
-    if (!peer)
-        return failure("unknown user '" + user + "' (see list-users)");
-    if (remote.empty() || remote.front() != '/') {
-        // A bare name: the one file of that user with that name.
-        std::vector<std::string> matches;
+    return sources;
+}
+
+Node::Outcome Node::download(std::vector<std::string> args) {
+    const bool background = !args.empty() && args.back() == "&";
+    if (background)
+        args.pop_back();
+    if (args.empty() || args.size() > 3)
+        return failure("usage: download <user> <remote_path> [<local_path>], or download <file or content id>");
+    const Mirror& mirror = m_tracker->mirror();
+    std::string content_id, remote, first_user;
+    if (args.size() == 1) {
+        // By content id (or a prefix of one), or by a file's name or path: whoever holds it.
+        const std::string& wanted = args[0];
+        std::map<std::string, std::vector<std::string>> by_id; // content id -> "user path"
+        for (const auto& [name, peer] : mirror.peers())
+            for (const auto& file : peer.files) {
+                const bool id_match = wanted.size() >= 8 && file.content_id.compare(0, wanted.size(), wanted) == 0;
+                if (name != m_options.name &&
+                    (id_match || file.path == wanted || basename_of(file.path) == wanted)) {
+                    by_id[file.content_id].push_back(name + " " + quote_word(file.path));
+                    if (remote.empty() || by_id.size() == 1)
+                        remote = file.path;
+                }
+            }
+        if (by_id.empty() && mirror.find(wanted))
+            return failure("nobody shares a file named '" + wanted + "' (to fetch from user " + wanted +
+                           ": download " + wanted + " <remote_path>)");
+        if (by_id.empty())
+            return failure("nobody shares '" + wanted + "'");
+        if (by_id.size() > 1) {
+            std::string list;
+            for (const auto& [id, holders] : by_id)
+                for (const auto& holder : holders)
+                    list += "\n  " + id.substr(0, 12) + "  download " + holder;
+            return failure("'" + wanted + "' names different contents; pick one:" + list);
+        }
+        content_id = by_id.begin()->first;
+    } else {
+        first_user = args[0];
+        remote = args[1];
+        const PeerInfo* peer = mirror.find(first_user);
+        if (!peer)
+            return failure("unknown user '" + first_user + "' (see list-users)");
+        std::vector<const FileEntry*> matches;
         for (const auto& file : peer->files)
-            if (basename_of(file.path) == remote)
-                matches.push_back(file.path);
-        if (matches.size() != 1)
-            return failure(matches.empty() ? user + " shares no file named '" + remote + "'"
-                                           : "'" + remote + "' names several files of " + user +
-                                                 "; give the absolute path");
-        remote = matches[0];
+            if (file.path == remote || (remote.front() != '/' && basename_of(file.path) == remote))
+                matches.push_back(&file);
+        if (matches.empty())
+            return failure(first_user + " does not share " + remote);
+        if (matches.size() > 1)
+            return failure("'" + remote + "' names several files of " + first_user + "; give the absolute path");
+        remote = matches[0]->path;
+        content_id = matches[0]->content_id;
+    }
+    std::vector<Source> sources = holders_of(content_id);
+    if (!first_user.empty()) {
+        // The named user first; every other holder of the same content helps.
+        const PeerInfo* peer = mirror.find(first_user);
+        std::erase_if(sources, [&](const Source& s) { return s.user == first_user; });
+        sources.insert(sources.begin(), Source{first_user, peer->endpoint, remote});
     }
     std::string local = args.size() == 3 ? args[2] : (fs::path(m_options.downloads) / basename_of(remote)).string();
     std::error_code ec;
     if (fs::is_directory(local, ec))
         local = (fs::path(local) / basename_of(remote)).string();
     local = fs::absolute(local, ec).lexically_normal().string();
-    if (basename_of(remote).empty())
-        return failure("'" + remote + "' is not a file path");
     if (fs::exists(fs::symlink_status(local, ec)))
         return failure(local + " already exists; choose another local path");
-    m_download = std::make_unique<Download>(m_context, DownloadSpec{user, peer->endpoint, remote, local},
-                                            m_options.tuning);
+    for (const auto& [id, transfer] : m_transfers)
+        if (transfer.swarm->spec().local_path == local)
+            return failure("download " + std::to_string(id) + " is already writing " + local);
+    const bool resuming = fs::exists(local + ".part.state", ec);
+    const unsigned id = m_next_transfer++;
+    Transfer transfer;
+    transfer.swarm = std::make_unique<Swarm>(m_context, SwarmSpec{content_id, sources, local, remote}, m_options.tuning);
+    transfer.background = background;
+    transfer.next_report = Clock::now() + std::chrono::milliseconds(250);
+    if (resuming)
+        std::cerr << "zshare-node: resuming " << local << " from its partial file" << std::endl;
+    if (background)
+        std::cout << "[" << id << "] downloading " << remote << " to " << local << std::endl;
+    m_transfers.emplace(id, std::move(transfer));
     return Outcome::pending;
 }
 
-void Node::on_download_finished() {
-    const std::unique_ptr<Download> done = std::move(m_download);
-    if (done->state() == Download::State::failed) {
-        failure(done->error());
+Node::Outcome Node::list_downloads() {
+    for (const auto& [id, transfer] : m_transfers) {
+        const Swarm& swarm = *transfer.swarm;
+        std::cout << "[" << id << "] " << swarm.spec().label << " ";
+        if (swarm.have_manifest())
+            std::cout << progress_text(swarm);
+        else
+            std::cout << "asking for the manifest";
+        std::cout << " -> " << swarm.spec().local_path << "\n";
+    }
+    std::cout << std::flush;
+    return Outcome::ok;
+}
+
+Node::Outcome Node::cancel(const std::vector<std::string>& args) {
+    if (args.size() != 1)
+        return failure("usage: cancel <id> (see downloads)");
+    const std::string id_text = args[0].front() == '[' ? args[0].substr(1, args[0].find(']') - 1) : args[0];
+    char* end = nullptr;
+    const unsigned long id = std::strtoul(id_text.c_str(), &end, 10);
+    const auto it = (end && *end == '\0') ? m_transfers.find(static_cast<unsigned>(id)) : m_transfers.end();
+    if (it == m_transfers.end())
+        return failure("no download " + args[0] + " (see downloads)");
+    it->second.swarm->cancel();
+    on_transfer_finished(it->first, it->second);
+    m_transfers.erase(it);
+    return Outcome::ok;
+}
+
+void Node::show_progress(unsigned id, const Transfer& transfer) {
+    // A live line only where a person watches a foreground download; pipes get the summary.
+    if (!m_input->interactive() || transfer.background || !transfer.swarm->have_manifest())
+        return;
+    std::cout << "\r\x1b[K[" << id << "] " << basename_of(transfer.swarm->spec().label) << " "
+              << progress_text(*transfer.swarm) << std::flush;
+}
+
+void Node::on_transfer_finished(unsigned id, Transfer& transfer) {
+    const Swarm& swarm = *transfer.swarm;
+    if (m_input->interactive() && !transfer.background)
+        std::cout << "\r\x1b[K" << std::flush;
+    const std::string tag = transfer.background ? "[" + std::to_string(id) + "] " : "";
+    if (swarm.state() == Swarm::State::failed) {
+        std::error_code ec;
+        const bool kept = fs::exists(swarm.spec().local_path + ".part.state", ec);
+        failure(tag + swarm.error() +
+                (kept ? " (the partial file " + swarm.spec().local_path + ".part stays: run the same download to resume)"
+                      : ""));
         m_any_failed = true;
         return;
     }
-    const double seconds = std::max(done->seconds(), 1e-6);
-    char rate[64];
-    std::snprintf(rate, sizeof rate, "%.3f s, %.1f MB/s", seconds, double(done->size()) / seconds / 1e6);
-    std::cout << "downloaded " << done->spec().remote_path << " from " << done->spec().user << " to "
-              << done->spec().local_path << " (" << done->size() << " bytes, " << rate << ")"
-              << std::endl;
+    const double seconds = std::max(swarm.seconds(), 1e-6);
+    std::string users;
+    for (const auto& user : swarm.contributors())
+        users += (users.empty() ? "" : ", ") + user;
+    char rate[96];
+    std::snprintf(rate, sizeof rate, "%.3f s, %.1f MB/s", seconds,
+                  double(swarm.size() - swarm.resumed_bytes()) / seconds / 1e6);
+    std::cout << tag << "downloaded " << swarm.spec().label << " from " << (users.empty() ? "nobody" : users)
+              << " to " << swarm.spec().local_path << " (" << swarm.size() << " bytes, " << rate << ", "
+              << plural(swarm.contributors().size(), "peer");
+    if (swarm.resumed_bytes() > 0)
+        std::cout << ", " << swarm.resumed_bytes() << " bytes resumed";
+    std::cout << ")" << std::endl;
     // Holding the file now, we share it too (seed 004: register the saved file).
-    const Collected saved = collect_files({done->spec().local_path});
-    if (!saved.error.empty()) {
-        failure(saved.error);
+    std::string error;
+    auto saved = share_verified(swarm.spec().local_path, *swarm.content(), m_cache, error);
+    if (!saved) {
+        failure(error);
         m_any_failed = true;
         return;
     }
-    m_shares.add(saved.files);
+    m_shares.add({*saved});
     if (auto problem = announce_shares(); !problem.empty()) {
         failure("downloaded, but could not register it: " + problem);
         m_any_failed = true;
+    }
+}
+
+void Node::sync_transfer_sources() {
+    for (auto& [id, transfer] : m_transfers) {
+        Swarm& swarm = *transfer.swarm;
+        const auto holders = holders_of(swarm.spec().content_id);
+        for (const auto& source : swarm.spec().sources)
+            if (std::none_of(holders.begin(), holders.end(), [&](const Source& h) { return h == source; }))
+                swarm.drop_source(source.user, source.user + " no longer shares " + source.path);
+        for (const auto& holder : holders)
+            swarm.add_source(holder);
     }
 }
 
@@ -421,6 +612,7 @@ std::optional<std::vector<std::string>> Node::complete(const std::vector<std::st
 }
 
 void Node::on_mirror_changed() {
+    sync_transfer_sources();
     if (m_options.peers_file.empty())
         return;
     if (auto problem = write_file_atomically(m_options.peers_file, peers_file_text(m_tracker->mirror()));

@@ -2,13 +2,14 @@
 // (FileServer actor) and runs the REPL and its downloads, all from one zmq::poll loop.
 #pragma once
 
-#include "download.hpp"
 #include "file_server.hpp"
 #include "line_input.hpp"
 #include "shared_files.hpp"
+#include "swarm.hpp"
 #include "tracker_link.hpp"
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,8 +24,9 @@ struct NodeOptions {
     std::vector<std::string> shares;              ///< files or directories shared at start
     std::string downloads = "downloads";          ///< default download directory
     std::string peers_file;                       ///< "<name> - <host>:<port>" file, if any
+    std::string cache_dir = ManifestCache::default_directory(); ///< manifest cache ("" : none)
     std::chrono::milliseconds tracker_timeout{5000}; ///< per tracker request
-    DownloadTuning tuning;                        ///< chunk size, window, peer timeout
+    SwarmTuning tuning;                           ///< windows, verification strikes, peer timeout
 };
 
 /// Exit statuses of zshare-node.
@@ -52,12 +54,26 @@ private:
     void leave();
     Outcome execute(const std::string& line);
     Outcome list_users();
-    Outcome list_files();
+    Outcome list_files(const std::vector<std::string>& args);
     Outcome register_paths(std::vector<std::string> args);
     Outcome unregister_paths(std::vector<std::string> args);
-    Outcome download(const std::vector<std::string>& args);
+    Outcome download(std::vector<std::string> args);
+    Outcome list_downloads();
+    Outcome cancel(const std::vector<std::string>& args);
     Outcome help();
-    void on_download_finished();
+    /// One download under way.
+    struct Transfer {
+        std::unique_ptr<Swarm> swarm;                      ///< the download itself
+        bool background = false;                           ///< started with '&': input goes on
+        std::chrono::steady_clock::time_point next_report; ///< next live progress line
+    };
+    bool foreground_busy() const;
+    void step_transfers(const std::vector<zmq::pollitem_t>& items, const std::vector<std::size_t>& firsts);
+    void on_transfer_finished(unsigned id, Transfer& transfer);
+    void show_progress(unsigned id, const Transfer& transfer);
+    void sync_transfer_sources();
+    /// Returns: every other user's copy of `content_id`, one per user.
+    std::vector<Source> holders_of(const std::string& content_id) const;
     /// Sends the current share list to the tracker and waits until the mirror shows it.
     /// Returns: an empty string once the tracker took it, or why it did not.
     std::string announce_shares();
@@ -74,7 +90,9 @@ private:
     std::unique_ptr<FileServer> m_server;   ///< serves m_shares
     std::unique_ptr<TrackerLink> m_tracker; ///< requests and the mirror
     std::unique_ptr<LineInput> m_input;     ///< the REPL's lines
-    std::unique_ptr<Download> m_download;   ///< the download under way, if any
+    ManifestCache m_cache;                  ///< manifests of files shared before
+    std::map<unsigned, Transfer> m_transfers; ///< downloads under way, by id
+    unsigned m_next_transfer = 1;           ///< id of the next download
     bool m_any_failed = false;              ///< a command failed: exit status 1
     bool m_connected = false;               ///< registered with the tracker
 };

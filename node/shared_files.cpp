@@ -14,16 +14,22 @@ namespace fs = std::filesystem;
 namespace {
 
 /// Opens `path` to prove it is readable and records what it is. Returns: an error or "".
-std::string identify(const fs::path& path, SharedFile& out) {
+std::string identify(const fs::path& path, SharedFile& out, ManifestCache& cache) {
     // O_NONBLOCK: opening a fifo would wait for a writer; the type check below refuses it.
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return "cannot read " + path.string() + ": " + std::strerror(errno);
     struct stat info {};
-    const int rc = ::fstat(fd, &info);
-    ::close(fd);
-    if (rc != 0 || !S_ISREG(info.st_mode))
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+        ::close(fd);
         return path.string() + " is not a regular file";
+    }
+    std::string error;
+    auto content = cache.content_of(path.string(), fd, info, error);
+    ::close(fd);
+    if (!content)
+        return "cannot read " + path.string() + ": " + error;
+    out.content = std::move(*content);
     out.path = path.string();
     out.size = static_cast<std::uint64_t>(info.st_size);
     out.device = info.st_dev;
@@ -31,7 +37,7 @@ std::string identify(const fs::path& path, SharedFile& out) {
     return {};
 }
 
-std::string collect_directory(const fs::path& root, std::vector<SharedFile>& out) {
+std::string collect_directory(const fs::path& root, std::vector<SharedFile>& out, ManifestCache& cache) {
     std::error_code ec;
     fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
     for (; !ec && it != end; it.increment(ec)) {
@@ -41,7 +47,7 @@ std::string collect_directory(const fs::path& root, std::vector<SharedFile>& out
         if (fs::is_symlink(status) || !fs::is_regular_file(status))
             continue; // links could lead out of the directory; devices and fifos are not files
         SharedFile file;
-        if (auto problem = identify(it->path(), file); !problem.empty())
+        if (auto problem = identify(it->path(), file, cache); !problem.empty())
             return problem;
         out.push_back(std::move(file));
     }
@@ -51,6 +57,24 @@ std::string collect_directory(const fs::path& root, std::vector<SharedFile>& out
 }
 
 } // namespace
+
+std::optional<SharedFile> share_verified(const std::string& path, const Content& content,
+                                         ManifestCache& cache, std::string& error) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
+        static_cast<std::uint64_t>(info.st_size) != content.manifest.size) {
+        error = "cannot share " + path + ": it changed after the download";
+        if (fd >= 0)
+            ::close(fd);
+        return std::nullopt;
+    }
+    ::close(fd);
+    cache.store(path, info, content);
+    std::error_code ec;
+    const auto canonical = fs::canonical(path, ec);
+    return SharedFile{ec ? path : canonical.string(), content.manifest.size, info.st_dev, info.st_ino, content};
+}
 
 std::string absolute_path(const std::string& path) {
     std::error_code ec;
@@ -63,7 +87,7 @@ std::string absolute_path(const std::string& path) {
     return text;
 }
 
-Collected collect_files(const std::vector<std::string>& paths) {
+Collected collect_files(const std::vector<std::string>& paths, ManifestCache& cache) {
     Collected result;
     for (const auto& given : paths) {
         std::error_code ec;
@@ -74,10 +98,10 @@ Collected collect_files(const std::vector<std::string>& paths) {
         }
         const auto status = fs::status(canonical, ec);
         if (fs::is_directory(status)) {
-            result.error = collect_directory(canonical, result.files);
+            result.error = collect_directory(canonical, result.files, cache);
         } else {
             SharedFile file;
-            result.error = identify(canonical, file);
+            result.error = identify(canonical, file, cache);
             result.files.push_back(std::move(file));
         }
         if (!result.error.empty())
@@ -141,7 +165,7 @@ std::vector<protocol::FileEntry> SharedFiles::entries() const {
     std::vector<protocol::FileEntry> out;
     out.reserve(m_files.size());
     for (const auto& [path, file] : m_files)
-        out.push_back({path, file.size});
+        out.push_back({path, file.size, file.content.id});
     return out;
 }
 

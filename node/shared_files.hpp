@@ -4,6 +4,7 @@
 // read. Guarded by a mutex: the file server thread reads while the main thread registers.
 #pragma once
 
+#include "content.hpp"
 #include "messages.hpp"
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct SharedFile {
     std::uint64_t size = 0; ///< size when registered
     dev_t device = 0;       ///< identity when registered: the file served must still be this one
     ino_t inode = 0;        ///< likewise
+    Content content;        ///< manifest and content id
 };
 
 /// What collect_files() found: the files, or why the whole request must be refused.
@@ -31,10 +33,22 @@ struct Collected {
 };
 
 /// Resolves `paths` (files, or directories taken recursively) to regular files, made absolute
-/// and canonical. Symbolic links met inside a directory are skipped, so a link out of a shared
-/// directory shares nothing; a link named explicitly shares its target.
+/// and canonical, each with its manifest (from `cache`, or hashed). Symbolic links met inside a
+/// directory are skipped, so a link out of a shared directory shares nothing; a link named
+/// explicitly shares its target.
 /// Returns: every file, or the first problem (then nothing is to be registered).
-Collected collect_files(const std::vector<std::string>& paths);
+Collected collect_files(const std::vector<std::string>& paths, ManifestCache& cache);
+
+/// The same without a cache: every file is hashed.
+inline Collected collect_files(const std::vector<std::string>& paths) {
+    ManifestCache none{""};
+    return collect_files(paths, none);
+}
+
+/// Returns: the registration of a file this node just downloaded and verified as `content`
+/// (its manifest is recorded in `cache` instead of being made again); or nothing, with `error`.
+std::optional<SharedFile> share_verified(const std::string& path, const Content& content,
+                                         ManifestCache& cache, std::string& error);
 
 /// Returns: `path` absolute and normalised; canonical when it exists (to match registrations).
 std::string absolute_path(const std::string& path);

@@ -27,9 +27,11 @@ struct Bytes {
 struct FileEntry {
     std::string path;       ///< absolute path on the sharing node, exactly as it serves it
     std::uint64_t size = 0; ///< size in bytes when it was registered
+    std::string content_id; ///< SHA-256 of the file's Manifest, 64 lowercase hex digits
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("path", s.path);
         v("size", s.size);
+        v("content_id", s.content_id);
     }
     bool operator==(const FileEntry&) const = default;
 };
@@ -281,13 +283,53 @@ struct ChunkData {
     bool operator==(const ChunkData&) const = default;
 };
 
+/// Asks a file server for the manifest of a shared file (what its content id names).
+struct GetManifest {
+    static constexpr std::string_view type = "GetManifest";
+    std::string path; ///< absolute path exactly as registered
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) { v("path", s.path); }
+    bool operator==(const GetManifest&) const = default;
+};
+
+/// Reply to GetManifest. The receiver checks SHA-256(manifest) == content_id before use.
+struct ManifestData {
+    static constexpr std::string_view type = "ManifestData";
+    std::string path;       ///< as asked
+    std::string content_id; ///< as registered
+    Bytes manifest;         ///< the encoded Manifest frame, exactly the bytes that were hashed
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
+        v("path", s.path);
+        v("content_id", s.content_id);
+        v("manifest", s.manifest);
+    }
+    bool operator==(const ManifestData&) const = default;
+};
+
+// ---------------------------------------------------------------- content
+
+/// What a content id names: a file's size, its chunking and each chunk's SHA-256. Travels
+/// encoded like any message (inside ManifestData); the content id is the SHA-256 of that frame.
+struct Manifest {
+    static constexpr std::string_view type = "Manifest";
+    std::uint64_t size = 0;       ///< file size in bytes
+    std::uint64_t chunk_size = 0; ///< bytes per chunk (the last one may be shorter)
+    Bytes chunk_hashes;           ///< SHA-256 of each chunk, 32 bytes each, in order
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
+        v("size", s.size);
+        v("chunk_size", s.chunk_size);
+        v("chunk_hashes", s.chunk_hashes);
+    }
+    bool operator==(const Manifest&) const = default;
+};
+
 /// The largest FetchChunk::length a file server honours.
 inline constexpr std::uint64_t max_chunk_length = 4u << 20;
 
 /// Every message that can travel. The order is irrelevant on the wire (types travel by name).
 using Message = std::variant<Hello, Connect, UpdateFiles, Disconnect, ListPeers, Welcome, Connected,
                              PeerList, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
-                             StatFile, FileStat, FetchChunk, ChunkData>;
+                             StatFile, FileStat, FetchChunk, ChunkData, GetManifest, ManifestData,
+                             Manifest>;
 
 /// The wire name of a message's type.
 std::string_view type_name(const Message& message);

@@ -51,7 +51,7 @@ std::string binary(std::size_t size) {
 
 std::vector<FileEntry> some_files() {
     return {
-        {"/home/alice/a.txt", 12}, {"/home/alice/dir with space/b.bin", big}, {std::string("nul\0in", 6), 0}};
+        {"/home/alice/a.txt", 12, std::string(64, 'a')}, {"/home/alice/dir with space/b.bin", big}, {std::string("nul\0in", 6), 0}};
 }
 
 std::vector<PeerInfo> some_peers() {
@@ -81,6 +81,9 @@ std::vector<Message> samples() {
         FileStat{"/home/alice/a.txt", 1u << 31},
         FetchChunk{"/home/alice/a.txt", big - 1, max_chunk_length},
         ChunkData{"/home/alice/a.txt", 4096, Bytes{std::string("\0\x01\xff\0zero\0", 9)}},
+        GetManifest{"/home/alice/a.txt"},
+        ManifestData{"/home/alice/a.txt", std::string(64, 'f'), Bytes{std::string("\x93\x01", 2)}},
+        Manifest{3u << 20, 1u << 20, Bytes{std::string(96, '\x7f')}},
     };
 }
 

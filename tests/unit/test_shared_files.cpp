@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "temp_files.hpp"
+#include "codec.hpp"
 
 #include "shared_files.hpp"
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 using namespace zshare::node;
+using zshare::protocol::Manifest;
 namespace fs = std::filesystem;
 
 using zshare::testing::TempDir;
@@ -301,7 +303,16 @@ TEST_CASE("shared files from collected files", "[shared_files]") {
     shares.add(found.files);
     CHECK(shares.count_under(absolute_path(dir.path)) == 2);
     CHECK(shares.count_under(absolute_path(dir.path + "/sub/")) == 1);
-    CHECK(shares.entries() == std::vector<zshare::protocol::FileEntry>{{dir / "a", 1}, {dir / "sub/b", 2}});
+    // content id: SHA-256 of the manifest, which lists the SHA-256 of each chunk
+    const auto id_of = [](const std::string& text) {
+        Manifest manifest{text.size(), manifest_chunk_size, {}};
+        const Digest chunk = sha256(text.data(), text.size());
+        manifest.chunk_hashes.data.assign(reinterpret_cast<const char*>(chunk.data()), chunk.size());
+        const std::string encoded = zshare::protocol::encode(manifest);
+        return to_hex(sha256(encoded.data(), encoded.size()));
+    };
+    CHECK(shares.entries() == std::vector<zshare::protocol::FileEntry>{{dir / "a", 1, id_of("1")},
+                                                                       {dir / "sub/b", 2, id_of("22")}});
     CHECK(shares.remove_under({absolute_path(dir / "sub")}).size() == 1);
     CHECK(shares.count_under(dir.path) == 1);
 }

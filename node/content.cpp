@@ -1,0 +1,164 @@
+#include "content.hpp"
+
+#include "codec.hpp"
+#include "peers_file.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <openssl/evp.h>
+#include <sstream>
+#include <unistd.h>
+#include <vector>
+
+namespace zshare::node {
+
+using namespace protocol;
+
+Digest sha256(const void* data, std::size_t size) {
+    Digest digest{};
+    unsigned int length = 0;
+    EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr);
+    return digest;
+}
+
+std::string to_hex(const Digest& digest) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(64);
+    for (const unsigned char byte : digest) {
+        out += digits[byte >> 4];
+        out += digits[byte & 15];
+    }
+    return out;
+}
+
+std::uint64_t Content::chunks() const {
+    return manifest.chunk_size == 0 ? 0 : (manifest.size + manifest.chunk_size - 1) / manifest.chunk_size;
+}
+
+std::uint64_t Content::chunk_length(std::uint64_t index) const {
+    const std::uint64_t start = index * manifest.chunk_size;
+    return start >= manifest.size ? 0 : std::min(manifest.chunk_size, manifest.size - start);
+}
+
+bool Content::chunk_matches(std::uint64_t index, const void* data, std::size_t size) const {
+    if (index >= chunks() || size != chunk_length(index))
+        return false;
+    const Digest digest = sha256(data, size);
+    return std::memcmp(digest.data(), manifest.chunk_hashes.data.data() + index * 32, 32) == 0;
+}
+
+namespace {
+/// Manifests are larger than control messages: 32 bytes per chunk.
+DecodeLimits manifest_limits() {
+    DecodeLimits limits;
+    limits.max_bytes = 64u << 20; // 2 M chunks: a 2 TiB file at 1 MiB per chunk
+    limits.max_frame = limits.max_bytes + 1024;
+    return limits;
+}
+
+Content make_content(std::string encoded, Manifest manifest) {
+    Content content;
+    content.id = to_hex(sha256(encoded.data(), encoded.size()));
+    content.encoded = std::make_shared<const std::string>(std::move(encoded));
+    content.manifest = std::move(manifest);
+    return content;
+}
+} // namespace
+
+std::optional<Content> open_manifest(const std::string& encoded, const std::string& expected_id,
+                                     std::string& error) {
+    if (to_hex(sha256(encoded.data(), encoded.size())) != expected_id) {
+        error = "the manifest does not match content id " + expected_id;
+        return std::nullopt;
+    }
+    const Decoded decoded = decode(encoded, manifest_limits());
+    const auto* manifest = decoded ? std::get_if<Manifest>(&*decoded.message) : nullptr;
+    if (!manifest) {
+        error = "malformed manifest: " + (decoded ? "not a Manifest" : decoded.error);
+        return std::nullopt;
+    }
+    Content content{expected_id, std::make_shared<const std::string>(encoded), *manifest};
+    if (manifest->chunk_size == 0 || manifest->chunk_size > max_chunk_length ||
+        manifest->chunk_hashes.data.size() != content.chunks() * 32) {
+        error = "inconsistent manifest for content id " + expected_id;
+        return std::nullopt;
+    }
+    return content;
+}
+
+std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error) {
+    Manifest manifest{size, manifest_chunk_size, {}};
+    const std::uint64_t chunks = (size + manifest_chunk_size - 1) / manifest_chunk_size;
+    manifest.chunk_hashes.data.reserve(chunks * 32);
+    std::vector<char> buffer(manifest_chunk_size);
+    for (std::uint64_t index = 0; index < chunks; ++index) {
+        const std::uint64_t offset = index * manifest_chunk_size;
+        const std::size_t length = static_cast<std::size_t>(std::min(manifest_chunk_size, size - offset));
+        std::size_t done = 0;
+        while (done < length) {
+            const ssize_t n = ::pread(fd, buffer.data() + done, length - done, static_cast<off_t>(offset + done));
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0) {
+                error = n == 0 ? "the file shrank while it was read" : std::strerror(errno);
+                return std::nullopt;
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        const Digest digest = sha256(buffer.data(), length);
+        manifest.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+    }
+    std::string encoded = encode(manifest);
+    return make_content(std::move(encoded), std::move(manifest));
+}
+
+std::string ManifestCache::default_directory() {
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/')
+        return std::string(xdg) + "/zshare";
+    if (const char* home = std::getenv("HOME"); home && *home == '/')
+        return std::string(home) + "/.cache/zshare";
+    return {};
+}
+
+std::string ManifestCache::entry_of(const std::string& path, const struct stat& info) const {
+    if (m_directory.empty())
+        return {};
+    std::ostringstream key;
+    key << path << '\0' << info.st_size << '\0' << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\0'
+        << info.st_dev << '\0' << info.st_ino;
+    const std::string text = key.str();
+    return m_directory + "/manifests/" + to_hex(sha256(text.data(), text.size()));
+}
+
+void ManifestCache::store(const std::string& path, const struct stat& info, const Content& content) {
+    const std::string entry = entry_of(path, info);
+    if (entry.empty())
+        return;
+    std::error_code ec;
+    std::filesystem::create_directories(m_directory + "/manifests", ec);
+    (void)write_file_atomically(entry, *content.encoded); // a cache that cannot be written only costs time
+}
+
+std::optional<Content> ManifestCache::content_of(const std::string& path, int fd, const struct stat& info,
+                                                 std::string& error) {
+    if (const std::string entry = entry_of(path, info); !entry.empty()) {
+        std::ifstream in(entry, std::ios::binary);
+        std::ostringstream cached;
+        cached << in.rdbuf();
+        const std::string encoded = cached.str();
+        const Decoded decoded = encoded.empty() ? Decoded{} : decode(encoded, manifest_limits());
+        if (const auto* manifest = decoded ? std::get_if<Manifest>(&*decoded.message) : nullptr;
+            manifest && manifest->size == static_cast<std::uint64_t>(info.st_size))
+            return make_content(encoded, *manifest);
+    }
+    auto content = hash_file(fd, static_cast<std::uint64_t>(info.st_size), error);
+    if (content)
+        store(path, info, *content);
+    return content;
+}
+
+} // namespace zshare::node
