@@ -5,6 +5,8 @@
 #                        [--form 'download {name}'] [--burst BYTES] [--latency 50ms]
 #                        [--mtu 1500] [--node-args '...'] [--build DIR]
 #
+# Builds zshare-tracker and zshare-node into --build (default: build/ at the repository root, or
+# $ZSHARE_BUILD_DIR) if they are not there.
 # Needs root and `ip netns`; when a namespace cannot be created it prints "skipped: <reason>" and
 # exits 0.
 #
@@ -25,13 +27,14 @@
 # seeder sends on the wire, headers included, so with a 1500-byte MTU file bytes can reach at most
 # about 95% of them.
 #
-# FORM defaults to the multi-source form `download {name}`. Until that exists, check the set-up
-# with the single-source form:  --seeders 1 --form 'download {user} {path} {dest}'
-# ({user} is seed1, {path} its copy).
+# FORM defaults to the multi-source form `download {name}` (every holder of that content helps).
+# The form naming one user, --form 'download {user} {path} {dest}' ({user} is seed1, {path} its
+# copy), checks the single-source path with --seeders 1 (with more seeders online, a node that
+# has content ids fetches from all of them anyway).
 set -euo pipefail
 
 usage() {
-    sed -n '4,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '4,6p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 command_line=$(printf '%q ' "$0" "$@"); command_line=${command_line% }
@@ -69,6 +72,8 @@ log() { printf '%s\n' "$*" >&2; }
 die() { log "swarm_netns.sh: $*"; exit 1; }
 
 [[ $size_mib =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ && $mtu =~ ^[1-9][0-9]*$ ]] || usage
+[[ $latency =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] || die "--latency takes a time such as 50ms"
+[[ -z $burst || $burst =~ ^[0-9]+([kmg]?b?|[kmg]bit)$ ]] || die "--burst takes a size such as 250000 or 256kb"
 for k in $seeder_counts; do [[ $k =~ ^[1-4]$ ]] || die "--seeders takes counts from 1 to 4"; done
 # The cap in bits per second, from a tc rate written in bits (bit, kbit, mbit, gbit).
 rate_bps=$(awk -v r="$rate" 'BEGIN {
@@ -122,25 +127,32 @@ trap 'exit 143' TERM
 
 why=$(ip netns add "$sw" 2>&1) || skip "cannot create a network namespace: ${why:-ip netns add failed}"
 namespaces+=("$sw")
-add_ns() { ip netns add "$1"; namespaces+=("$1"); ip -n "$1" link set lo up; }
-ip -n "$sw" link set lo up
-if [ ! -x "$tracker_bin" ] || [ ! -x "$node_bin" ]; then die "$tracker_bin or $node_bin is missing: build first (cmake -S . -B build && cmake --build build)"; fi
+# The rest of the set-up can fail for want of kernel support (bridge, veth, tbf): skip then too.
+try() { local out; out=$("$@" 2>&1) || skip "'$*' failed: $out"; }
+add_ns() { try ip netns add "$1"; namespaces+=("$1"); try ip -n "$1" link set lo up; }
+try ip -n "$sw" link set lo up
 
 # ---------------------------------------------------------------------------------------------
 # The network.
-ip -n "$sw" link add br0 type bridge
-ip -n "$sw" link set br0 up
+try ip -n "$sw" link add br0 type bridge
+try ip -n "$sw" link set br0 up
 for h in "${hosts[@]}"; do
     ns=$prefix-$h
-    add_ns "$ns" || die "cannot create namespace $ns"
-    ip -n "$sw" link add "v-$h" mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$ns"
-    ip -n "$sw" link set "v-$h" master br0 up
-    ip -n "$ns" addr add "${address[$h]}/24" dev eth0
-    ip -n "$ns" link set eth0 up
+    add_ns "$ns"
+    try ip -n "$sw" link add "v-$h" mtu "$mtu" type veth peer name eth0 mtu "$mtu" netns "$ns"
+    try ip -n "$sw" link set "v-$h" master br0 up
+    try ip -n "$ns" addr add "${address[$h]}/24" dev eth0
+    try ip -n "$ns" link set eth0 up
 done
 for i in 1 2 3 4; do
-    ip netns exec "$prefix-s$i" tc qdisc add dev eth0 root tbf rate "$rate" burst "$burst" latency "$latency"
+    try ip netns exec "$prefix-s$i" tc qdisc add dev eth0 root tbf rate "$rate" burst "$burst" latency "$latency"
 done
+
+if [ ! -x "$tracker_bin" ] || [ ! -x "$node_bin" ]; then
+    log "building into $build"
+    cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build "$build" -j "$(nproc)" --target zshare-tracker zshare-node >&2
+fi
 in_ns() { local h=$1; shift; ip netns exec "$prefix-$h" "$@"; }
 # The network works: the downloader reaches the tracker and the seeders.
 if command -v ping >/dev/null; then
@@ -163,9 +175,9 @@ for i in 1 2 3 4; do
 done
 work_real=$(realpath "$work")
 
-wait_for() {  # wait_for FILE TEXT PID: until FILE holds TEXT (20 s at most, fails if PID exits)
+wait_for() {  # wait_for FILE TEXT PID [SECONDS]: until FILE holds TEXT (20 s; fails if PID exits)
     local _
-    for _ in $(seq 400); do
+    for _ in $(seq $((${4:-20} * 20))); do
         grep -q -- "$2" "$1" 2>/dev/null && return 0
         kill -0 "$3" 2>/dev/null || break
         sleep 0.05
@@ -179,6 +191,11 @@ forget_pid() {
     pids=("${kept[@]}")
 }
 tx_bytes() { in_ns "$1" cat /sys/class/net/eth0/statistics/tx_bytes; }
+# A node with manifests hashes what it shares when it starts, and caches the result: keep each
+# node's cache in the temporary directory.
+cache_option() {  # cache_option DIR: the option that keeps the node's cache in DIR, if it has one
+    if "$node_bin" --help 2>/dev/null | grep -q -- '--cache-dir'; then printf '%s\n' --cache-dir "$1"; fi
+}
 
 tracker=tcp://${address[tr]}:7400
 in_ns tr "$tracker_bin" --listen "$tracker" >"$work/tracker.out" 2>"$work/tracker.log" &
@@ -188,17 +205,19 @@ wait_for "$work/tracker.out" ready $! || die "the tracker did not start"
 seed_pids=()
 seed_fds=()
 start_seeders() {  # start_seeders K
-    local i fd pid
+    local i fd pid cache
     for ((i = 1; i <= $1; i++)); do
         rm -f "$work/seed$i.in"; mkfifo "$work/seed$i.in"
+        mapfile -t cache < <(cache_option "$work_real/cache/seed$i")
         in_ns "s$i" "$node_bin" --tracker "$tracker" --name "seed$i" \
-            --listen "tcp://${address[s$i]}:7500" --share "$work_real/seed$i/$name" "${extra_node_args[@]}" \
+            --listen "tcp://${address[s$i]}:7500" --share "$work_real/seed$i/$name" \
+            "${cache[@]}" "${extra_node_args[@]}" \
             <"$work/seed$i.in" >"$work/seed$i.out" 2>"$work/seed$i.log" &
         pid=$!
         pids+=("$pid"); seed_pids+=("$pid")
         exec {fd}>"$work/seed$i.in"
         seed_fds+=("$fd")
-        wait_for "$work/seed$i.log" "seed$i online" "$pid" || die "seed$i did not come online"
+        wait_for "$work/seed$i.log" "seed$i online" "$pid" $((20 + size_mib / 10)) || die "seed$i did not come online"
     done
 }
 stop_seeders() {  # their input ends: they disconnect and exit
@@ -224,7 +243,7 @@ for k in $seeder_counts; do
         run_number=$((run_number + 1))
         start_seeders "$k"
         dest=$work_real/dl/$name
-        rm -f "$dest"
+        rm -f "$dest" "$dest".part*
         command=${form//\{name\}/$name}
         command=${command//\{user\}/seed1}
         command=${command//\{path\}/$work_real/seed1/$name}
@@ -233,11 +252,13 @@ for k in $seeder_counts; do
         for ((i = 1; i <= k; i++)); do tx_before[$i]=$(tx_bytes "s$i"); done
         log "$k seeder(s), run $run/$runs: $command"
         printf '%s\n' "$command" >"$work/dl.in"
+        rm -rf "$work/cache/dl"
+        mapfile -t cache < <(cache_option "$work_real/cache/dl")
         rc=0
         t0=$(date +%s%N)
         # In the background, so that a signal to this script stops it at once (see cleanup).
         in_ns dl "$node_bin" --tracker "$tracker" --name "dl$run_number" \
-            --listen "tcp://${address[dl]}:7500" --downloads "$work_real/dl" "${extra_node_args[@]}" \
+            --listen "tcp://${address[dl]}:7500" --downloads "$work_real/dl" "${cache[@]}" "${extra_node_args[@]}" \
             <"$work/dl.in" >"$work/dl.out" 2>"$work/dl.log" &
         dl_pid=$!
         pids+=("$dl_pid")
@@ -257,7 +278,7 @@ for k in $seeder_counts; do
             break
         fi
         cat "$work/dl.out" >&2
-        rm -f "$dest"
+        rm -f "$dest" "$dest".part*
         rates+=("$(awk -v b="$size_bytes" -v ns="$elapsed_ns" 'BEGIN { printf "%.1f", b * 8 / (ns / 1e9) / 1e6 }')")
         log "  ${rates[-1]} Mbit/s; MB sent per seeder: $shares"
     done
@@ -285,7 +306,7 @@ echo "- each seeder's upload: \`tbf rate $rate burst $burst latency $latency\`, 
 echo "  headers too); downloader and tracker uncapped; timed from the downloader's start to its exit"
 echo "- page cache not dropped: every seeder reads the same (hard-linked) file from memory"
 echo
-echo "| seeders | sum of caps Mbit/s | achieved Mbit/s | achieved MB/s | of the caps | >= 90% | MB sent on the wire per seeder (last run) |"
+echo "| seeders | sum of caps Mbit/s | achieved Mbit/s | achieved MB/s | of the caps | >= 90% | MB each seeder sent (eth0 tx_bytes, last run) |"
 echo "| ---: | ---: | ---: | ---: | ---: | :---: | --- |"
 printf '%s\n' "${rows[@]}"
 [ "$failures" -eq 0 ]

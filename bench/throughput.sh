@@ -10,8 +10,10 @@
 #   bare-zmq   bench/zshare-bench-zmq-fetch: DEALER/ROUTER, credit window, no protocol/hashing
 #   zshare     a tracker and a seeding node (alice) started once; per run a new downloading node
 #              process, `download alice <path> <dest>` piped on stdin, timed from process start to
-#              exit (registration, download, verification, registering the copy, disconnect),
-#              with its peak RSS from /usr/bin/time -f %M
+#              exit (registration, manifest, download with every chunk verified, registering the
+#              copy, disconnect), with its peak RSS from /usr/bin/time -f %M. Nodes use their
+#              default tuning, and a manifest cache of their own in the temporary directory
+#              (a fresh one per downloader).
 # Every destination is compared with the source after its run (outside the timing) and deleted.
 # The page cache is not dropped: the source is read from memory in every run.
 # The report (Markdown) goes to stdout, progress to stderr.
@@ -25,7 +27,9 @@
 #   ZSHARE_BUILD_DIR  build directory to use (default: <repo>/build)
 #   BENCH_TMPDIR      where to make the temporary directory (default: $TMPDIR or /tmp); source
 #                     and destination files both live there, so they share a file system
-#   CHUNK_KIB, WINDOW chunk size and requests in flight for bare-zmq and zshare (default 1024, 8)
+#   CHUNK_KIB, WINDOW chunk size and requests in flight for bare-zmq (default 1024 and 16: zshare's
+#                     chunk size and its most requests in flight to one peer)
+#   ZSHARE_NODE_ARGS  extra options for every zshare-node (e.g. "--window 8")
 set -euo pipefail
 
 usage() { echo "usage: $0 [SIZE_MIB] [RUNS]   (defaults 1024 5)" >&2; exit 2; }
@@ -35,8 +39,9 @@ size_mib=${1:-1024}
 runs=${2:-5}
 [[ $size_mib =~ ^[1-9][0-9]*$ && $runs =~ ^[1-9][0-9]*$ ]] || usage
 chunk_kib=${CHUNK_KIB:-1024}
-window=${WINDOW:-8}
+window=${WINDOW:-16}
 [[ $chunk_kib =~ ^[1-9][0-9]*$ && $window =~ ^[1-9][0-9]*$ ]] || usage
+read -r -a node_args <<<"${ZSHARE_NODE_ARGS:-}"
 size_bytes=$((size_mib << 20))
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -116,9 +121,9 @@ forget_pid() {  # forget_pid PID: a process already waited for, so cleanup leave
 }
 now_ns() { date +%s%N; }
 mbps() { awk -v b="$1" -v ns="$2" 'BEGIN { printf "%.1f", b / (ns / 1e9) / 1e6 }'; }
-wait_for() {  # wait_for FILE TEXT [PID]: until FILE holds TEXT (20 s at most; fails if PID exits)
+wait_for() {  # wait_for FILE TEXT [PID [SECONDS]]: until FILE holds TEXT (20 s; fails if PID exits)
     local _
-    for _ in $(seq 400); do
+    for _ in $(seq $((${4:-20} * 20))); do
         grep -q -- "$2" "$1" 2>/dev/null && return 0
         if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then break; fi
         sleep 0.05
@@ -217,13 +222,18 @@ zmq_endpoint=$(head -n 1 "$work/zmq-serve.out")
 pids+=($!)
 wait_for "$work/tracker.out" ready $! || die "the tracker did not start"
 tracker=$(sed -nE 's/.*requests on ([^,]+),.*/\1/p' "$work/tracker.out")
+# A node with manifests hashes what it shares when it starts, and caches the result.
+cache_option() {  # cache_option DIR: the option that keeps the node's cache in DIR, if it has one
+    if "$node_bin" --help 2>/dev/null | grep -q -- '--cache-dir'; then printf '%s\n' --cache-dir "$1"; fi
+}
+mapfile -t cache_alice < <(cache_option "$work/cache/alice")
 mkfifo "$work/alice.in"
 "$node_bin" --tracker "$tracker" --name alice --listen 'tcp://127.0.0.1:*' --share "$src" \
-    --chunk-kib "$chunk_kib" --window "$window" <"$work/alice.in" >"$work/alice.out" 2>"$work/alice.log" &
+    "${cache_alice[@]}" "${node_args[@]}" <"$work/alice.in" >"$work/alice.out" 2>"$work/alice.log" &
 alice_pid=$!
 pids+=("$alice_pid")
 exec {seed_fd}>"$work/alice.in"
-wait_for "$work/alice.log" "alice online" "$alice_pid" || die "the seeding node did not come online"
+wait_for "$work/alice.log" "alice online" "$alice_pid" $((20 + size_mib / 10)) || die "the seeding node did not come online"
 
 # ---------------------------------------------------------------------------------------------
 # One run of each method. Each sets $elapsed_ns and leaves the copy in $dst.
@@ -260,12 +270,14 @@ run_bare_zmq() {
 
 zshare_rss_kib=()
 run_zshare() {  # run_zshare RUN
-    local t0 rc=0
+    local t0 rc=0 cache_bob
+    rm -rf "$work/cache/bob"
+    mapfile -t cache_bob < <(cache_option "$work/cache/bob")
     t0=$(now_ns)
     printf 'download alice %s %s\n' "$src" "$dst" |
         /usr/bin/time -f %M -o "$work/bob.rss" \
             "$node_bin" --tracker "$tracker" --name "bob$1" --listen 'tcp://127.0.0.1:*' \
-            --downloads "$work/dst" --chunk-kib "$chunk_kib" --window "$window" \
+            --downloads "$work/dst" "${cache_bob[@]}" "${node_args[@]}" \
             >"$work/bob.out" 2>"$work/bob.log" || rc=$?
     elapsed_ns=$(( $(now_ns) - t0 ))
     if [ $rc -ne 0 ]; then
@@ -273,7 +285,12 @@ run_zshare() {  # run_zshare RUN
         die "zshare download failed"
     fi
     zshare_rss_kib+=("$(tail -n 1 "$work/bob.rss")")
+    # The node's own figure for the transfer alone, if it prints one ("..., 1.234 s, 567.8 MB/s)").
+    local own
+    own=$(sed -nE 's/.*[ (]([0-9]+(\.[0-9]+)?) MB\/s[,)].*/\1/p' "$work/bob.out" | tail -n 1)
+    [ -z "$own" ] || zshare_own+=("$own")
 }
+zshare_own=()
 
 methods=(netcat nginx bare-zmq zshare)
 declare -A results=()  # method -> space-separated MB/s values
@@ -281,7 +298,7 @@ for method in "${methods[@]}"; do results[$method]=; done
 
 for ((run = 1; run <= runs; run++)); do
     for method in "${methods[@]}"; do
-        rm -f "$dst"
+        rm -f "$dst" "$dst".part*
         sync -f "$work/dst" 2>/dev/null || true  # keep earlier write-back out of this run (cache stays)
         case $method in
             netcat) run_netcat ;;
@@ -290,7 +307,7 @@ for ((run = 1; run <= runs; run++)); do
             zshare) run_zshare "$run" ;;
         esac
         cmp -s "$src" "$dst" || die "$method: the copy differs from the source (run $run)"
-        rm -f "$dst"
+        rm -f "$dst" "$dst".part*
         rate=$(mbps "$size_bytes" "$elapsed_ns")
         results[$method]+="$rate "
         log "run $run/$runs  $(printf '%-8s' "$method") $(printf '%8s' "$rate") MB/s"
@@ -319,8 +336,9 @@ echo "- file: $size_mib MiB of random bytes, $runs runs per method (methods inte
 echo "  source and copies on one $fs_type file system (\`${BENCH_TMPDIR:-${TMPDIR:-/tmp}}\`)"
 echo "- page cache **not dropped**: the source is read from memory; copies are written to the page"
 echo "  cache (no fsync). Each copy is compared with the source after its run and deleted."
-echo "- bare-zmq and zshare: chunk $chunk_kib KiB, window $window. zshare is timed as the whole"
-echo "  downloading process (start, registration, download, verification, exit)."
+echo "- bare-zmq: chunk $chunk_kib KiB, window $window. zshare: the node's defaults${ZSHARE_NODE_ARGS:+ and \`$ZSHARE_NODE_ARGS\`}, timed"
+echo "  as the whole downloading process (start, registration, manifest, download with every chunk"
+echo "  verified, exit); the seeder hashed the file before the runs."
 echo
 echo "| method | median MB/s | min MB/s | max MB/s |"
 echo "| --- | ---: | ---: | ---: |"
@@ -330,6 +348,10 @@ for method in "${methods[@]}"; do
     median[$method]=$med
     echo "| $method | $med | $lo | $hi |"
 done
+if [ ${#zshare_own[@]} -eq "$runs" ]; then
+    read -r med lo hi < <(stats "${zshare_own[@]}")
+    echo "| zshare, transfer only (as the node reports it) | $med | $lo | $hi |"
+fi
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 read -r rss_med rss_lo rss_hi < <(stats "${zshare_rss_kib[@]}")

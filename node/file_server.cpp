@@ -3,7 +3,9 @@
 #include "endpoint.hpp"
 #include "wire.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <deque>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -132,8 +134,9 @@ Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
     return *decode(reply_frame(shares, request)).message;
 }
 
-FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares)
-    : m_shares(shares), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
+FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares,
+                       std::uint64_t upload_limit)
+    : m_shares(shares), m_upload_limit(upload_limit), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
       m_pipe_front(context, zmq::socket_type::pair), m_pipe_back(context, zmq::socket_type::pair) {
     if (!parse_tcp_endpoint(listen, true))
         throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
@@ -162,11 +165,19 @@ FileServer::~FileServer() {
 }
 
 void FileServer::run() {
-    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0},
-                               {m_pipe_back.handle(), 0, ZMQ_POLLIN, 0}};
+    using Clock = std::chrono::steady_clock;
+    // With an upload limit, replies leave at the pace it allows: each is due once the ones
+    // before it have had their share of time (the downloaders' windows bound the queue).
+    struct Pending {
+        zmq::message_t link;
+        zmq::message_t frame;
+    };
+    std::deque<Pending> queue;
+    auto next_due = Clock::now();
     for (;;) {
+        zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}, {m_pipe_back.handle(), 0, ZMQ_POLLIN, 0}};
         try {
-            zmq::poll(items, 2, std::chrono::milliseconds(-1));
+            zmq::poll(items, 2, queue.empty() ? std::chrono::milliseconds(-1) : until(next_due));
         } catch (const zmq::error_t& e) {
             if (e.num() == EINTR)
                 continue;
@@ -174,14 +185,24 @@ void FileServer::run() {
         }
         if (items[1].revents & ZMQ_POLLIN)
             return; // the owner says stop
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        for (int handled = 0; handled < 64; ++handled) {
+        for (int handled = 0; (items[0].revents & ZMQ_POLLIN) && handled < 64; ++handled) {
             auto in = receive_request(m_router);
             if (!in)
                 break;
-            // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
-            (void)send_to(m_router, in->link, reply_frame(m_shares, in->request));
+            zmq::message_t frame = reply_frame(m_shares, in->request);
+            if (m_upload_limit == 0) {
+                // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
+                (void)send_to(m_router, in->link, std::move(frame));
+                continue;
+            }
+            queue.push_back({std::move(in->link), std::move(frame)});
+        }
+        while (!queue.empty() && Clock::now() >= next_due) {
+            const auto bytes = queue.front().frame.size();
+            (void)send_to(m_router, queue.front().link, std::move(queue.front().frame));
+            queue.pop_front();
+            next_due = std::max(next_due, Clock::now() - std::chrono::milliseconds(50)) +
+                       std::chrono::microseconds(bytes * 1000000 / m_upload_limit);
         }
     }
 }

@@ -14,9 +14,11 @@ namespace zshare::node {
 
 class FileServer {
 public:
-    /// Binds `listen` and starts serving from `shares`, which must outlive the server.
+    /// Binds `listen` and starts serving from `shares`, which must outlive the server, sending
+    /// at most `upload_limit` bytes per second (0: no limit).
     /// Throws: std::runtime_error with a one-line reason when it cannot bind.
-    FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares);
+    FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares,
+               std::uint64_t upload_limit = 0);
     /// Stops the thread and closes the socket.
     ~FileServer();
     FileServer(const FileServer&) = delete;
@@ -34,6 +36,7 @@ private:
     void run();
 
     const SharedFiles& m_shares;
+    std::uint64_t m_upload_limit = 0; ///< bytes per second, 0: none
     zmq::socket_t m_router;       ///< requests from downloaders (used by the thread only)
     zmq::socket_t m_pipe_front;   ///< the owner's end of the control pipe
     zmq::socket_t m_pipe_back;    ///< the thread's end

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
     app.add_option("--window", options.tuning.max_window, "most chunk requests in flight to one peer")
         ->capture_default_str()->check(CLI::Range(2, 256));
+    std::uint64_t upload_kib = 0;
+    app.add_option("--upload-limit", upload_kib, "send at most this many KiB/s to other peers (0: no limit)")
+        ->capture_default_str();
     app.add_option("--cache-dir", options.cache_dir, "where manifests are cached (\"\": nowhere)")
         ->capture_default_str();
     try {
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
     options.tracker_timeout = std::chrono::milliseconds(tracker_timeout_ms);
     options.tuning.timeout = std::chrono::milliseconds(peer_timeout_ms);
     options.tuning.total_window = std::max(options.tuning.total_window, options.tuning.max_window);
+    options.upload_limit = upload_kib << 10;
     zshare::install_stop_handlers();
     try {
         zshare::node::Node node(std::move(options));

@@ -113,7 +113,7 @@ int Node::start() {
     }
     m_shares.add(initial.files);
     try {
-        m_server = std::make_unique<FileServer>(m_context, m_options.listen, m_shares);
+        m_server = std::make_unique<FileServer>(m_context, m_options.listen, m_shares, m_options.upload_limit);
     } catch (const std::exception& e) {
         failure(e.what());
         return exit_status::failed;
@@ -421,7 +421,9 @@ Node::Outcome Node::download(std::vector<std::string> args) {
         return failure("usage: download <user> <remote_path> [<local_path>], or download <file or content id>");
     const Mirror& mirror = m_tracker->mirror();
     std::string content_id, remote, first_user;
-    if (args.size() == 1) {
+    // "download <content> <local>" when the first word is no user's name.
+    const bool by_content = args.size() == 1 || (args.size() == 2 && !mirror.find(args[0]));
+    if (by_content) {
         // By content id (or a prefix of one), or by a file's name or path: whoever holds it.
         const std::string& wanted = args[0];
         std::map<std::string, std::vector<std::string>> by_id; // content id -> "user path"
@@ -431,8 +433,8 @@ Node::Outcome Node::download(std::vector<std::string> args) {
                 if (name != m_options.name &&
                     (id_match || file.path == wanted || basename_of(file.path) == wanted)) {
                     by_id[file.content_id].push_back(name + " " + quote_word(file.path));
-                    if (remote.empty() || by_id.size() == 1)
-                        remote = file.path;
+                    if (remote.empty())
+                        remote = file.path; // what to call it: the first holder's path
                 }
             }
         if (by_id.empty() && mirror.find(wanted))
@@ -456,7 +458,7 @@ Node::Outcome Node::download(std::vector<std::string> args) {
             return failure("unknown user '" + first_user + "' (see list-users)");
         std::vector<const FileEntry*> matches;
         for (const auto& file : peer->files)
-            if (file.path == remote || (remote.front() != '/' && basename_of(file.path) == remote))
+            if (file.path == remote || (!remote.empty() && remote.front() != '/' && basename_of(file.path) == remote))
                 matches.push_back(&file);
         if (matches.empty())
             return failure(first_user + " does not share " + remote);
@@ -472,7 +474,9 @@ Node::Outcome Node::download(std::vector<std::string> args) {
         std::erase_if(sources, [&](const Source& s) { return s.user == first_user; });
         sources.insert(sources.begin(), Source{first_user, peer->endpoint, remote});
     }
-    std::string local = args.size() == 3 ? args[2] : (fs::path(m_options.downloads) / basename_of(remote)).string();
+    const std::size_t local_arg = by_content ? 1 : 2;
+    std::string local = args.size() > local_arg ? args[local_arg]
+                                                : (fs::path(m_options.downloads) / basename_of(remote)).string();
     std::error_code ec;
     if (fs::is_directory(local, ec))
         local = (fs::path(local) / basename_of(remote)).string();

@@ -24,6 +24,7 @@ struct NodeOptions {
     std::vector<std::string> shares;              ///< files or directories shared at start
     std::string downloads = "downloads";          ///< default download directory
     std::string peers_file;                       ///< "<name> - <host>:<port>" file, if any
+    std::uint64_t upload_limit = 0;               ///< file server bytes per second, 0: none
     std::string cache_dir = ManifestCache::default_directory(); ///< manifest cache ("" : none)
     std::chrono::milliseconds tracker_timeout{5000}; ///< per tracker request
     SwarmTuning tuning;                           ///< windows, verification strikes, peer timeout

@@ -46,8 +46,9 @@ TrackerProcess::TrackerProcess(std::vector<std::string> extra_args) {
 std::unique_ptr<Process> start_node(const TrackerProcess& tracker, const std::string& name,
                                     const std::string& cwd, std::vector<std::string> extra_args,
                                     bool wait_online) {
+    // The manifest cache goes with the node's files, into the test's temporary directory.
     std::vector<std::string> argv{ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", name,
-                                  "--listen", "tcp://127.0.0.1:*"};
+                                  "--listen", "tcp://127.0.0.1:*", "--cache-dir", cwd + "/.zshare-cache"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     auto node = std::make_unique<Process>(argv, cwd);
     if (wait_online && !node->wait_for(Process::Stream::err, name + " online"))
