@@ -51,6 +51,13 @@ std::string plural(std::size_t count, const char* word) {
 
 std::string basename_of(const std::string& path) { return fs::path(path).filename().string(); }
 
+/// Returns: true when `word` names `file`: its path, its file name, or (8 hex digits or more)
+/// the start of its content id.
+bool names_file(const std::string& word, const FileEntry& file) {
+    return file.path == word || basename_of(file.path) == word ||
+           (word.size() >= 8 && file.content_id.compare(0, word.size(), word) == 0);
+}
+
 std::string human_bytes(std::uint64_t bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = double(bytes);
@@ -421,17 +428,23 @@ Node::Outcome Node::download(std::vector<std::string> args) {
         return failure("usage: download <user> <remote_path> [<local_path>], or download <file or content id>");
     const Mirror& mirror = m_tracker->mirror();
     std::string content_id, remote, first_user;
-    // "download <content> <local>" when the first word is no user's name.
-    const bool by_content = args.size() == 1 || (args.size() == 2 && !mirror.find(args[0]));
+    // "download <content> <local>" when the first word is no user's name but names content.
+    const auto names_content = [&](const std::string& word) {
+        for (const auto& [name, peer] : mirror.peers())
+            for (const auto& file : peer.files)
+                if (names_file(word, file))
+                    return true;
+        return false;
+    };
+    const bool by_content =
+        args.size() == 1 || (args.size() == 2 && !mirror.find(args[0]) && names_content(args[0]));
     if (by_content) {
         // By content id (or a prefix of one), or by a file's name or path: whoever holds it.
         const std::string& wanted = args[0];
         std::map<std::string, std::vector<std::string>> by_id; // content id -> "user path"
         for (const auto& [name, peer] : mirror.peers())
             for (const auto& file : peer.files) {
-                const bool id_match = wanted.size() >= 8 && file.content_id.compare(0, wanted.size(), wanted) == 0;
-                if (name != m_options.name &&
-                    (id_match || file.path == wanted || basename_of(file.path) == wanted)) {
+                if (name != m_options.name && names_file(wanted, file)) {
                     by_id[file.content_id].push_back(name + " " + quote_word(file.path));
                     if (remote.empty())
                         remote = file.path; // what to call it: the first holder's path
