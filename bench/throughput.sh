@@ -299,7 +299,7 @@ for method in "${methods[@]}"; do results[$method]=; done
 for ((run = 1; run <= runs; run++)); do
     for method in "${methods[@]}"; do
         rm -f "$dst" "$dst".part*
-        sync -f "$work/dst" 2>/dev/null || true  # keep earlier write-back out of this run (cache stays)
+        sync  # write-back of earlier runs stays out of this one (the page cache stays)
         case $method in
             netcat) run_netcat ;;
             nginx) run_nginx ;;

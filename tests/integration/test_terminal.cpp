@@ -38,3 +38,24 @@ TEST_CASE("terminal prompt, completion and history", "[terminal]") {
     CHECK(node.wait_exit() == 1);  // the failed download counts
     CHECK(read_file(dir / ".zshare_history").find("list-users") != std::string::npos);
 }
+
+TEST_CASE("terminal shows a live progress line while downloading", "[terminal]") {
+    TempDir dir;
+    write_file(dir / "seed/big.bin", random_bytes(12u << 20, 3));
+    TrackerProcess tracker;
+    auto seed = start_node(tracker, "seed", dir / "seed", {"--share", "big.bin", "--upload-limit", "8192"});
+    Process node({"/usr/bin/env", "HOME=" + dir.path, "TERM=xterm", ZSHARE_NODE_BIN, "--tracker",
+                  tracker.endpoint(), "--name", "alice", "--listen", "tcp://127.0.0.1:*", "--cache-dir",
+                  dir / "cache"},
+                 dir.path, true);
+    REQUIRE(node.wait_for(Stream::out, "alice online"));
+    REQUIRE(wait_until([&] { return node.text(Stream::out).find("zshare> ") != std::string::npos; }));
+    node.write("download big.bin\n");
+    // The redraws share one line (carriage returns), ended by the summary.
+    const auto line = node.wait_for(Stream::out, "downloaded " + dir.path + "/seed/big.bin from seed");
+    REQUIRE(line);
+    CHECK(line->find("\x1b[K[1] big.bin ") != std::string::npos);
+    CHECK(line->find(" of 12.0 MiB, ") != std::string::npos);
+    CHECK(line->find(" MB/s, ETA 0:") != std::string::npos);
+    CHECK(line->find(", 1 peer") != std::string::npos);
+}
