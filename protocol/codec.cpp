@@ -194,65 +194,96 @@ std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::ui
     return shorter;
 }
 
-Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
-    Decoded result;
-    if (size > limits.max_frame) {
-        result.error = "message of " + std::to_string(size) + " bytes exceeds the limit of " +
-                       std::to_string(limits.max_frame);
-        return result;
-    }
+namespace {
+
+/// Checks the frame's envelope and hands its type and body to `use`, which may throw
+/// FieldError. Strings and binary data stay in `data` (msgpack references them, no copy).
+/// Returns: an empty string, or why the frame is malformed.
+template <class Use>
+std::string with_envelope(const void* data, std::size_t size, const DecodeLimits& limits, Use&& use) {
+    if (size > limits.max_frame)
+        return "message of " + std::to_string(size) + " bytes exceeds the limit of " +
+               std::to_string(limits.max_frame);
     try {
         std::size_t offset = 0;
         const msgpack::unpack_limit bounds(limits.max_array, limits.max_map, limits.max_string,
                                            limits.max_bytes, 0, limits.max_depth);
-        // Strings and binary data are referenced in `data`, not copied: the reader below copies
-        // each once into the message, before `data` can go away.
         const auto reference = [](msgpack::type::object_type, std::size_t, void*) { return true; };
         msgpack::object_handle handle = msgpack::unpack(static_cast<const char*>(data), size,
                                                         offset, reference, nullptr, bounds);
-        if (offset != size) {
-            result.error = "trailing bytes after the message";
-            return result;
-        }
+        if (offset != size)
+            return "trailing bytes after the message";
         const msgpack::object& root = handle.get();
-        if (root.type != msgpack::type::ARRAY || root.via.array.size != 3) {
-            result.error = "not a zshare frame: expected [version, type, body]";
-            return result;
-        }
+        if (root.type != msgpack::type::ARRAY || root.via.array.size != 3)
+            return "not a zshare frame: expected [version, type, body]";
         const msgpack::object& version = root.via.array.ptr[0];
         const msgpack::object& type = root.via.array.ptr[1];
-        const msgpack::object& body = root.via.array.ptr[2];
-        if (version.type != msgpack::type::POSITIVE_INTEGER) {
-            result.error = "protocol version must be an unsigned integer";
-            return result;
-        }
-        if (version.via.u64 != protocol_version) {
-            result.error = "unsupported protocol version " + std::to_string(version.via.u64) +
-                           " (this side speaks " + std::to_string(protocol_version) + ")";
-            return result;
-        }
-        if (type.type != msgpack::type::STR) {
-            result.error = "message type must be a string";
-            return result;
-        }
-        const std::string_view type_text(type.via.str.ptr, type.via.str.size);
-        result.message = body_of(type_text, body);
-        if (!result.message)
-            result.error = "unknown message type '" + std::string(type_text) + "'";
+        if (version.type != msgpack::type::POSITIVE_INTEGER)
+            return "protocol version must be an unsigned integer";
+        if (version.via.u64 != protocol_version)
+            return "unsupported protocol version " + std::to_string(version.via.u64) +
+                   " (this side speaks " + std::to_string(protocol_version) + ")";
+        if (type.type != msgpack::type::STR)
+            return "message type must be a string";
+        return use(std::string_view(type.via.str.ptr, type.via.str.size), root.via.array.ptr[2]);
     } catch (const FieldError& e) {
-        result.error = e.reason;
+        return e.reason;
     } catch (const msgpack::insufficient_bytes&) {
-        result.error = "truncated message";
+        return "truncated message";
     } catch (const msgpack::depth_size_overflow&) {
-        result.error = "message nested too deeply";
+        return "message nested too deeply";
     } catch (const msgpack::size_overflow&) {
-        result.error = "a size in the message exceeds the limits";
+        return "a size in the message exceeds the limits";
     } catch (const std::exception& e) {
-        result.error = std::string("malformed message: ") + e.what();
+        return std::string("malformed message: ") + e.what();
     }
+}
+
+} // namespace
+
+Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
+    Decoded result;
+    result.error = with_envelope(data, size, limits, [&](std::string_view type, const msgpack::object& body) {
+        // The reader copies each string once into the message, before `data` can go away.
+        result.message = body_of(type, body);
+        return result.message ? std::string() : "unknown message type '" + std::string(type) + "'";
+    });
     if (!result.error.empty())
         result.message.reset();
     return result;
+}
+
+std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const DecodeLimits& limits) {
+    ChunkDataView view;
+    const std::string error =
+        with_envelope(frame.data(), frame.size(), limits, [&](std::string_view type, const msgpack::object& body) {
+            if (type != ChunkData::type || body.type != msgpack::type::MAP)
+                return std::string("not a ChunkData");
+            // Path and offset are copied as usual; the data is pointed at, where it lies.
+            bool have_data = false;
+            Reader reader;
+            for (std::uint32_t i = 0; i < body.via.map.size; ++i) {
+                const auto& [key, value] = body.via.map.ptr[i];
+                if (key.type != msgpack::type::STR)
+                    continue;
+                const std::string_view name(key.via.str.ptr, key.via.str.size);
+                if (name == "path")
+                    reader.value(value, view.path, "path");
+                else if (name == "offset")
+                    reader.value(value, view.offset, "offset");
+                else if (name == "data" && value.type == msgpack::type::BIN && !have_data) {
+                    view.data = value.via.bin.ptr;
+                    view.size = value.via.bin.size;
+                    have_data = true;
+                }
+            }
+            if (have_data)
+                return std::string();
+            return std::string("ChunkData without data");
+        });
+    if (!error.empty())
+        return std::nullopt;
+    return view;
 }
 
 } // namespace zshare::protocol

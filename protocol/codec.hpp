@@ -50,6 +50,18 @@ std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::ui
 /// Returns: the decoded message, or an error naming the first problem found. Never throws.
 Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits = {});
 
+/// A ChunkData whose bytes stay in the frame they arrived in: the data is not copied.
+struct ChunkDataView {
+    std::string path;         ///< as in ChunkData
+    std::uint64_t offset = 0; ///< as in ChunkData
+    const char* data = nullptr; ///< the chunk's bytes, inside the frame
+    std::size_t size = 0;     ///< their number
+};
+
+/// Returns: a view of `frame` when it is a valid ChunkData (the view lives as long as the
+/// frame); nothing otherwise: decode() the frame then, for the message or the reason.
+std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const DecodeLimits& limits = {});
+
 /// Returns: decode() of a ZeroMQ message's bytes.
 inline Decoded decode(const zmq::message_t& frame, const DecodeLimits& limits = {}) {
     return decode(frame.data(), frame.size(), limits);
