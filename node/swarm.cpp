@@ -19,7 +19,6 @@ using namespace protocol;
 /// One holder as the swarm sees it.
 struct Swarm::Peer {
     Source source;
-    std::size_t number = 0;                 ///< its place in m_peers (which only grows)
     zmq::socket_t socket;                   ///< DEALER to its file server
     std::deque<std::uint64_t> in_flight;    ///< chunks asked of it, in order (it answers in order)
     bool alive = true;                      ///< still in the swarm
@@ -35,6 +34,20 @@ struct Swarm::Peer {
 };
 
 namespace {
+/// Writes all of `data` at `offset`. Returns: 0, or the errno.
+int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
+    std::size_t done = 0;
+    while (done < size) {
+        const ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
 /// Reads all of `size` bytes at `offset`. Returns: false on a short read or error.
 bool read_at(int fd, char* data, std::size_t size, std::uint64_t offset) {
     std::size_t done = 0;
@@ -64,7 +77,6 @@ Swarm::Swarm(zmq::context_t& context, SwarmSpec spec, SwarmTuning tuning)
 }
 
 Swarm::~Swarm() {
-    m_writer.reset(); // chunks still being checked are asked for again on resume
     if (m_state == State::running)
         save_state();
     if (m_fd >= 0)
@@ -79,7 +91,6 @@ void Swarm::add_source(const Source& source) {
             return;
     auto peer = std::make_unique<Peer>();
     peer->source = source;
-    peer->number = m_peers.size();
     const std::uint64_t chunk = m_content ? m_content->manifest.chunk_size : max_chunk_length;
     peer->socket = make_socket(m_context, zmq::socket_type::dealer,
                                static_cast<std::int64_t>(std::max<std::uint64_t>(chunk, 64u << 20) + (64u << 10)));
@@ -97,18 +108,12 @@ void Swarm::add_source(const Source& source) {
 }
 
 void Swarm::add_poll_items(std::vector<zmq::pollitem_t>& items) {
-    // Always one item for the writer (inert until there is one), so the layout is fixed.
-    items.push_back({nullptr, m_writer ? m_writer->fd() : -1, short(m_writer ? ZMQ_POLLIN : 0), 0});
     for (auto& peer : m_peers)
         if (peer->alive)
             items.push_back({peer->socket.handle(), 0, ZMQ_POLLIN, 0});
 }
 
 void Swarm::on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first) {
-    if (m_writer && first < items.size() && (items[first].revents & ZMQ_POLLIN))
-        for (const auto& result : m_writer->take_results())
-            on_written(result);
-    ++first;
     // The items follow the live peers in order, as add_poll_items() added them.
     std::vector<Peer*> polled;
     for (auto& peer : m_peers)
@@ -131,9 +136,10 @@ void Swarm::on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first
                 drop(peer, peer.source.user + " sent a malformed reply: a multi-frame message");
                 break;
             }
-            // Chunks, by far the most frames, are looked at in place; the rest decoded.
+            // Chunks, by far the most frames, are checked and written from where they lie in
+            // the frame; the rest is decoded.
             if (auto chunk = view_chunk_data(frame, limits); chunk && !peer.manifest_pending) {
-                on_chunk(peer, *chunk, std::move(frame));
+                on_chunk(peer, *chunk);
                 continue;
             }
             const Decoded reply = decode(frame, limits);
@@ -178,7 +184,6 @@ bool Swarm::open_partial() {
     m_verified.assign(chunks, 0);
     m_requests.assign(chunks, 0);
     m_failed_from.assign(chunks, nullptr);
-    m_checking.assign(chunks, 0);
     std::error_code ec;
     const auto parent = std::filesystem::path(m_spec.local_path).parent_path();
     if (!parent.empty())
@@ -221,7 +226,6 @@ bool Swarm::open_partial() {
         }
     }
     m_resumed_bytes = m_verified_bytes;
-    m_writer = std::make_unique<ChunkWriter>(*m_content, m_fd);
     save_state();
     if (m_verified_count == chunks)
         finish();
@@ -230,19 +234,18 @@ bool Swarm::open_partial() {
 
 std::optional<std::uint64_t> Swarm::pick_chunk(const Peer& peer) {
     const std::uint64_t chunks = m_verified.size();
-    const auto settled = [&](std::uint64_t index) { return m_verified[index] || m_checking[index]; };
-    while (m_first_missing < chunks && (settled(m_first_missing) || m_requests[m_first_missing]))
+    while (m_first_missing < chunks && (m_verified[m_first_missing] || m_requests[m_first_missing]))
         ++m_first_missing;
     // A chunk that failed verification from this peer goes to another one while there is one.
     const bool choosy = live_peers() > 1;
     for (std::uint64_t index = m_first_missing; index < chunks; ++index)
-        if (!settled(index) && m_requests[index] == 0 && !(choosy && m_failed_from[index] == &peer))
+        if (!m_verified[index] && m_requests[index] == 0 && !(choosy && m_failed_from[index] == &peer))
             return index;
     // End game: every missing chunk is in flight somewhere. Ask for the one asked least, if
     // not of this peer already, so that one slow holder cannot hold up the last chunks.
     std::optional<std::uint64_t> best;
     for (std::uint64_t index = 0; index < chunks; ++index) {
-        if (settled(index) || m_requests[index] >= 2 ||
+        if (m_verified[index] || m_requests[index] >= 2 ||
             std::find(peer.in_flight.begin(), peer.in_flight.end(), index) != peer.in_flight.end())
             continue;
         if (!best || m_requests[index] < m_requests[*best])
@@ -279,7 +282,7 @@ void Swarm::request_chunks() {
     }
 }
 
-void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk, zmq::message_t frame) {
+void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk) {
     const std::uint64_t chunk_size = m_content->manifest.chunk_size;
     if (peer.in_flight.empty() || chunk.offset != peer.in_flight.front() * chunk_size ||
         chunk.path != peer.source.path)
@@ -287,6 +290,27 @@ void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk, zmq::message_t fram
     const std::uint64_t index = peer.in_flight.front();
     peer.in_flight.pop_front();
     --m_requests[index];
+    --m_in_flight;
+    if (!m_verified[index]) {
+        const std::string_view data(chunk.data, chunk.size);
+        if (!m_content->chunk_matches(index, data.data(), data.size())) {
+            // Thrown away and asked again, of another holder when there is one.
+            m_failed_from[index] = &peer;
+            if (index < m_first_missing)
+                m_first_missing = index;
+            if (++peer.bad_chunks >= m_tuning.max_bad_chunks)
+                return drop(peer, peer.source.user + " sent " + std::to_string(peer.bad_chunks) +
+                                      " chunks that fail verification");
+        } else {
+            if (const int error = write_at(m_fd, data.data(), data.size(), chunk.offset); error != 0)
+                return fail("cannot write " + part_path() + ": " + std::strerror(error));
+            m_verified[index] = 1;
+            ++m_verified_count;
+            m_verified_bytes += data.size();
+            peer.bytes += data.size();
+            m_state_dirty = true;
+        }
+    }
     // The window follows the holder's rate: about 30 ms worth of chunks in flight.
     peer.rate_bytes += chunk.size;
     const auto now = Clock::now();
@@ -300,44 +324,8 @@ void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk, zmq::message_t fram
         peer.window = static_cast<unsigned>(
             std::clamp(wanted, double(m_tuning.min_window), double(m_tuning.max_window)));
     }
-    if (m_verified[index] || m_checking[index]) {
-        --m_in_flight; // a duplicate from the end game: already had
-    } else {
-        // Checked and written beside the loop; it stays counted in flight until then, which
-        // keeps the chunks held in memory within the total window.
-        m_checking[index] = 1;
-        m_writer->submit({index, std::move(frame), chunk.data, chunk.size, peer.number});
-    }
-    request_chunks();
-}
-
-void Swarm::on_written(const ChunkWriter::Result& result) {
-    if (m_state != State::running)
-        return;
-    m_checking[result.index] = 0;
-    --m_in_flight;
-    Peer& peer = *m_peers.at(result.source);
-    switch (result.outcome) {
-    case ChunkWriter::Result::Outcome::write_failed:
-        return fail("cannot write " + part_path() + ": " + std::strerror(result.error));
-    case ChunkWriter::Result::Outcome::bad:
-        // Thrown away and asked again, of another holder when there is one.
-        m_failed_from[result.index] = &peer;
-        m_first_missing = std::min(m_first_missing, result.index);
-        if (++peer.bad_chunks >= m_tuning.max_bad_chunks)
-            return drop(peer, peer.source.user + " sent " + std::to_string(peer.bad_chunks) +
-                                  " chunks that fail verification");
-        break;
-    case ChunkWriter::Result::Outcome::written:
-        m_verified[result.index] = 1;
-        ++m_verified_count;
-        m_verified_bytes += result.size;
-        peer.bytes += result.size;
-        m_state_dirty = true;
-        if (m_verified_count == m_verified.size())
-            return finish();
-        break;
-    }
+    if (m_verified_count == m_verified.size())
+        return finish();
     request_chunks();
 }
 
@@ -415,7 +403,6 @@ void Swarm::cancel() {
 }
 
 void Swarm::finish() {
-    m_writer.reset(); // every chunk is written: nothing is pending
     if (::close(m_fd) != 0) {
         m_fd = -1;
         return fail("cannot write " + part_path() + ": " + std::strerror(errno));
@@ -442,7 +429,6 @@ void Swarm::fail(std::string reason) {
     m_state = State::failed;
     m_error = std::move(reason);
     m_finished = Clock::now();
-    m_writer.reset();
     if (m_fd >= 0) {
         ::close(m_fd);
         m_fd = -1;

@@ -15,7 +15,6 @@
 // Driven by the owner's poll loop: nothing here blocks.
 #pragma once
 
-#include "chunk_writer.hpp"
 #include "codec.hpp"
 #include "content.hpp"
 
@@ -66,7 +65,7 @@ public:
     Swarm(const Swarm&) = delete;
     Swarm& operator=(const Swarm&) = delete;
 
-    /// Appends a poll item for the chunk writer and one for each live holder's socket.
+    /// Appends a poll item for each live holder's socket.
     void add_poll_items(std::vector<zmq::pollitem_t>& items);
     /// Handles the replies that the items added by add_poll_items() (from `first` on) report.
     void on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first);
@@ -107,8 +106,7 @@ private:
     struct Peer;
     void on_reply(Peer& peer, const protocol::Message& reply);
     void on_manifest(Peer& peer, const protocol::ManifestData& data);
-    void on_chunk(Peer& peer, const protocol::ChunkDataView& chunk, zmq::message_t frame);
-    void on_written(const ChunkWriter::Result& result);
+    void on_chunk(Peer& peer, const protocol::ChunkDataView& chunk);
     bool open_partial();
     void request_chunks();
     std::optional<std::uint64_t> pick_chunk(const Peer& peer);
@@ -127,13 +125,11 @@ private:
     std::vector<std::uint8_t> m_verified;       ///< per chunk: 1 once verified and written
     std::vector<std::uint16_t> m_requests;      ///< per chunk: requests in flight
     std::vector<const Peer*> m_failed_from;     ///< per chunk: the last holder whose copy was bad
-    std::vector<std::uint8_t> m_checking;       ///< per chunk: 1 while the writer checks a copy
-    std::unique_ptr<ChunkWriter> m_writer;      ///< checks and writes chunks beside the loop
     std::uint64_t m_first_missing = 0;          ///< no chunk before it is missing and unrequested
     std::uint64_t m_verified_count = 0;         ///< chunks verified
     std::uint64_t m_verified_bytes = 0;         ///< their bytes
     std::uint64_t m_resumed_bytes = 0;          ///< verified before this run
-    std::size_t m_in_flight = 0;                ///< chunks asked for or being checked, in all
+    std::size_t m_in_flight = 0;                ///< requests in flight in all
     int m_fd = -1;                              ///< the partial file
     bool m_state_dirty = false;                 ///< verified chunks not yet in the state file
     State m_state = State::running;
