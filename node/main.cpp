@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(2, 256));
     std::uint64_t upload_kib = 0;
     app.add_option("--upload-limit", upload_kib, "send at most this many KiB/s to other peers (0: no limit)")
-        ->capture_default_str();
+        ->capture_default_str()->check(CLI::Range(std::uint64_t(0), std::uint64_t(1) << 40));
     app.add_option("--cache-dir", options.cache_dir, "where manifests are cached (\"\": nowhere)")
         ->capture_default_str();
     try {

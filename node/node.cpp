@@ -160,8 +160,10 @@ int Node::start() {
 }
 
 void Node::leave() {
-    for (auto& [id, transfer] : m_transfers)
+    for (auto& [id, transfer] : m_transfers) {
         transfer.swarm->cancel(); // the partial files stay, to resume
+        on_transfer_finished(id, transfer);
+    }
     m_transfers.clear();
     if (m_connected) {
         // Say goodbye so that peers stop listing us at once; the reply confirms it arrived.

@@ -27,6 +27,7 @@ struct Swarm::Peer {
     unsigned bad_chunks = 0;                ///< chunks that failed verification
     std::uint64_t bytes = 0;                ///< verified bytes it delivered
     std::string reason;                     ///< why it was dropped
+    bool may_return = false;                ///< dropped only because it left: may rejoin
     Clock::time_point deadline;             ///< silent past this while owing replies: unreachable
     Clock::time_point rate_mark;            ///< start of the current rate measurement
     std::uint64_t rate_bytes = 0;           ///< bytes since rate_mark
@@ -86,8 +87,10 @@ Swarm::~Swarm() {
 void Swarm::add_source(const Source& source) {
     if (m_state != State::running)
         return;
+    // Known holders are not taken twice; one dropped for misbehaving (bad chunks, a bad
+    // manifest, silence) stays out of this download. One that left may come back.
     for (const auto& peer : m_peers)
-        if (peer->source.user == source.user && peer->alive)
+        if (peer->source.user == source.user && (peer->alive || !peer->may_return))
             return;
     auto peer = std::make_unique<Peer>();
     peer->source = source;
@@ -102,7 +105,8 @@ void Swarm::add_source(const Source& source) {
     // all of them tells early which ones are reachable.
     if (!send(peer->socket, GetManifest{source.path}))
         peer->reason = "cannot send to " + source.user;
-    m_spec.sources.push_back(source);
+    if (std::find(m_spec.sources.begin(), m_spec.sources.end(), source) == m_spec.sources.end())
+        m_spec.sources.push_back(source);
     m_peers.push_back(std::move(peer));
     request_chunks();
 }
@@ -354,8 +358,10 @@ void Swarm::drop(Peer& peer, std::string reason) {
 
 void Swarm::drop_source(const std::string& user, const std::string& reason) {
     for (auto& peer : m_peers)
-        if (peer->source.user == user)
+        if (peer->source.user == user && peer->alive) {
+            peer->may_return = true;
             drop(*peer, reason);
+        }
 }
 
 void Swarm::on_time(Clock::time_point now) {
@@ -403,6 +409,8 @@ void Swarm::cancel() {
 }
 
 void Swarm::finish() {
+    if (m_state_dirty)
+        save_state(); // should the rename fail, the partial file is known complete
     if (::close(m_fd) != 0) {
         m_fd = -1;
         return fail("cannot write " + part_path() + ": " + std::strerror(errno));

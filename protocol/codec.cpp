@@ -259,19 +259,24 @@ std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const 
         with_envelope(frame.data(), frame.size(), limits, [&](std::string_view type, const msgpack::object& body) {
             if (type != ChunkData::type || body.type != msgpack::type::MAP)
                 return std::string("not a ChunkData");
-            // Path and offset are copied as usual; the data is pointed at, where it lies.
-            bool have_data = false;
+            // Path and offset are copied as usual; the data is pointed at, where it lies. The
+            // reading rules are decode()'s: the first occurrence of a key wins, types are checked.
+            bool have_path = false, have_offset = false, have_data = false;
             Reader reader;
             for (std::uint32_t i = 0; i < body.via.map.size; ++i) {
                 const auto& [key, value] = body.via.map.ptr[i];
                 if (key.type != msgpack::type::STR)
                     continue;
                 const std::string_view name(key.via.str.ptr, key.via.str.size);
-                if (name == "path")
+                if (name == "path" && !have_path) {
                     reader.value(value, view.path, "path");
-                else if (name == "offset")
+                    have_path = true;
+                } else if (name == "offset" && !have_offset) {
                     reader.value(value, view.offset, "offset");
-                else if (name == "data" && value.type == msgpack::type::BIN && !have_data) {
+                    have_offset = true;
+                } else if (name == "data" && !have_data) {
+                    if (value.type != msgpack::type::BIN)
+                        throw FieldError{"field 'data' must be binary data"};
                     view.data = value.via.bin.ptr;
                     view.size = value.via.bin.size;
                     have_data = true;

@@ -484,3 +484,25 @@ TEST_CASE("limits apply to the values of unknown keys", "[codec]") {
         check_refused(frame("Ack", raw({0x81}) + str("future") + raw({0xdd, 0xff, 0xff, 0xff, 0xff})));
     }
 }
+
+TEST_CASE("a chunk is viewed in place in its frame", "[codec]") {
+    const std::string bytes("\0\x01\xff data", 8);
+    const zmq::message_t frame = encode_zmq(ChunkData{"/p/a.bin", 1u << 20, Bytes{bytes}});
+    const auto view = view_chunk_data(frame);
+    REQUIRE(view);
+    CHECK(view->path == "/p/a.bin");
+    CHECK(view->offset == 1u << 20);
+    CHECK(std::string(view->data, view->size) == bytes);
+    // the bytes are those inside the frame, not a copy
+    const char* begin = static_cast<const char*>(frame.data());
+    CHECK(view->data >= begin);
+    CHECK(view->data + view->size <= begin + frame.size());
+
+    // anything else is not a chunk: decode() says why
+    CHECK_FALSE(view_chunk_data(encode_zmq(Ack{1})));
+    const std::string wrong_data_type("\x93\x01\xa9" "ChunkData" "\x83\xa4path\xa1p\xa6offset\x00\xa4" "data\xa1x", 35);
+    CHECK_FALSE(view_chunk_data(zmq::message_t(wrong_data_type.data(), wrong_data_type.size())));
+    CHECK_FALSE(decode(wrong_data_type));
+    const std::string truncated(static_cast<const char*>(frame.data()), frame.size() - 1);
+    CHECK_FALSE(view_chunk_data(zmq::message_t(truncated.data(), truncated.size())));
+}
