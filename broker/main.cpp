@@ -17,8 +17,11 @@ int main(int argc, char** argv) {
                    "PUB endpoint for events (default: the port after --listen's)");
     app.add_flag("-q,--quiet", quiet, "do not log each change on stderr");
     long long heartbeat_ms = options.heartbeat.count();
-    app.add_option("--heartbeat-ms", heartbeat_ms, "publish a Heartbeat this often")
+    app.add_option("--heartbeat-ms", heartbeat_ms, "publish a Heartbeat this often; nodes Ping as often")
         ->capture_default_str()->check(CLI::Range(10LL, 3600000LL));
+    long long ttl_ms = options.peer_ttl.count();
+    app.add_option("--peer-ttl-ms", ttl_ms, "drop a peer silent this long")
+        ->capture_default_str()->check(CLI::Range(20LL, 86400000LL));
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -26,6 +29,11 @@ int main(int argc, char** argv) {
     }
     options.verbose = !quiet;
     options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+    options.peer_ttl = std::chrono::milliseconds(ttl_ms);
+    if (options.peer_ttl < 2 * options.heartbeat) {
+        std::cerr << "error: --peer-ttl-ms must be at least twice --heartbeat-ms (see --help)" << std::endl;
+        return 2;
+    }
     zshare::install_stop_handlers();
     try {
         zmq::context_t context(1);

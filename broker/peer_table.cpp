@@ -11,11 +11,12 @@ std::variant<ClaimResult, ClaimError> PeerTable::claim(const std::string& link, 
         if (row->second.link != link)
             return ClaimError::name_taken;
         row->second.info = std::move(peer);
+        row->second.last_seen = Clock::now();
         return ClaimResult::updated;
     }
     m_by_link[link] = peer.name;
     const std::string name = peer.name;
-    m_by_name.emplace(name, Row{std::move(peer), link});
+    m_by_name.emplace(name, Row{std::move(peer), link, Clock::now()});
     return ClaimResult::registered;
 }
 
@@ -37,6 +38,22 @@ std::optional<std::string> PeerTable::remove(const std::string& link) {
     m_by_name.erase(name);
     m_by_link.erase(held);
     return name;
+}
+
+bool PeerTable::touch(const std::string& link, Clock::time_point now) {
+    const auto held = m_by_link.find(link);
+    if (held == m_by_link.end())
+        return false;
+    m_by_name.at(held->second).last_seen = now;
+    return true;
+}
+
+std::vector<std::string> PeerTable::silent_since(Clock::time_point cutoff) const {
+    std::vector<std::string> links;
+    for (const auto& [name, row] : m_by_name)
+        if (row.last_seen < cutoff)
+            links.push_back(row.link);
+    return links;
 }
 
 const protocol::PeerInfo* PeerTable::find(const std::string& name) const {

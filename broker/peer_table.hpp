@@ -4,6 +4,7 @@
 
 #include "messages.hpp"
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,6 +28,8 @@ enum class ClaimResult {
 
 class PeerTable {
 public:
+    using Clock = std::chrono::steady_clock;
+
     /// Registers `peer` for the connection `link` (a ROUTER routing id).
     /// Returns: what changed, or the reason nothing did.
     std::variant<ClaimResult, ClaimError> claim(const std::string& link, protocol::PeerInfo peer);
@@ -38,6 +41,12 @@ public:
 
     /// Removes the peer on `link`. Returns: its name, or nothing when it held none.
     std::optional<std::string> remove(const std::string& link);
+
+    /// Notes that `link` was heard from at `now`. Returns: true when it holds a name.
+    bool touch(const std::string& link, Clock::time_point now = Clock::now());
+
+    /// Returns: the connections holding a name that were last heard from before `cutoff`.
+    std::vector<std::string> silent_since(Clock::time_point cutoff) const;
 
     /// Returns: the row of `name`, or null.
     const protocol::PeerInfo* find(const std::string& name) const;
@@ -52,6 +61,7 @@ private:
     struct Row {
         protocol::PeerInfo info; ///< what everyone sees
         std::string link;        ///< the connection that owns the name
+        Clock::time_point last_seen; ///< when that connection last sent anything
     };
     std::map<std::string, Row> m_by_name;         ///< name -> row
     std::map<std::string, std::string> m_by_link; ///< routing id -> name

@@ -4,6 +4,7 @@
 #include "stop_signal.hpp"
 #include "wire.hpp"
 
+#include <algorithm>
 #include <iostream>
 #include <random>
 #include <stdexcept>
@@ -81,11 +82,29 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
 
 void Tracker::run() {
     m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
+    // A dead peer's last message came at most one heartbeat before its death; looking for
+    // silent peers ten times per TTL keeps detection close to the TTL itself.
+    const auto reap_every = std::max(m_options.peer_ttl / 10, std::chrono::milliseconds(10));
+    auto next_reap = std::chrono::steady_clock::now() + reap_every;
     while (!stop_requested()) {
-        poll_once(until(m_next_heartbeat));
-        if (std::chrono::steady_clock::now() >= m_next_heartbeat)
+        poll_once(until(std::min(m_next_heartbeat, next_reap)));
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= next_reap) {
+            expire_silent_peers();
+            next_reap = now + reap_every;
+        }
+        if (now >= m_next_heartbeat)
             send_heartbeat();
     }
+}
+
+void Tracker::expire_silent_peers() {
+    // A node killed, or cut off, says no goodbye: its silence past the TTL stands for one.
+    for (const auto& link : m_table.silent_since(std::chrono::steady_clock::now() - m_options.peer_ttl))
+        if (auto name = m_table.remove(link)) {
+            log("expire " + *name + " (silent for " + seconds_text(m_options.peer_ttl) + ")");
+            publish(UnregisterPeer{m_epoch, m_seq + 1, *name});
+        }
 }
 
 void Tracker::send_heartbeat() {
@@ -123,7 +142,11 @@ void Tracker::poll_once(std::chrono::milliseconds timeout) {
         auto in = receive_request(m_router);
         if (!in)
             return;
-        const Message reply = handle(in->link.to_string(), in->peer_address, in->request);
+        const std::string link = in->link.to_string();
+        const bool known = m_table.touch(link); // any message shows the peer alive
+        const Message reply = in->request && std::holds_alternative<Ping>(*in->request.message)
+                                  ? Message(Pong{m_epoch, m_seq, known})
+                                  : handle(link, in->peer_address, in->request);
         if (!send_to(m_router, in->link, reply))
             log("reply to a vanished or congested client dropped");
     }
@@ -179,7 +202,13 @@ Message Tracker::on_connect(const std::string& link, const std::string& peer_add
         publish(RegisterPeer{m_epoch, m_seq + 1, peer});
     else
         publish(UpdatePeer{m_epoch, m_seq + 1, peer});
-    return Connected{peer.name, peer.endpoint, m_event_endpoint, m_epoch, m_seq};
+    return Connected{peer.name,
+                     peer.endpoint,
+                     m_event_endpoint,
+                     m_epoch,
+                     m_seq,
+                     static_cast<std::uint64_t>(m_options.heartbeat.count()),
+                     static_cast<std::uint64_t>(m_options.peer_ttl.count())};
 }
 
 Message Tracker::on_update_files(const std::string& link, UpdateFiles& request) {

@@ -16,7 +16,8 @@ struct TrackerOptions {
     std::string listen = "tcp://*:7400"; ///< ROUTER bind endpoint for requests
     std::string publish;                 ///< PUB bind endpoint; empty: the port after listen's
     bool verbose = true;                 ///< log each change on stderr
-    std::chrono::milliseconds heartbeat{1000}; ///< Heartbeat publishing interval
+    std::chrono::milliseconds heartbeat{1000}; ///< Heartbeat publishing interval (and nodes' Pings)
+    std::chrono::milliseconds peer_ttl{5000};  ///< a peer silent this long is dropped
 };
 
 class Tracker {
@@ -47,6 +48,7 @@ private:
     void publish(const protocol::Message& event);
     void on_subscriptions();
     void send_heartbeat();
+    void expire_silent_peers();
     void log(const std::string& line) const;
 
     TrackerOptions m_options;

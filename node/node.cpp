@@ -34,6 +34,7 @@ const char* const help_text =
   download <file or content id>       the same, when all files of that name are one content
   download ... &                      in the background: commands go on meanwhile
   downloads                           the downloads under way
+  status                              tracker state, mirror, shares, transfers
   cancel <id>                         stop one (its partial file stays: download it again to
                                       resume)
   help                                this text
@@ -43,7 +44,7 @@ arguments with blanks go in double quotes: register "my file.txt"
 
 const std::vector<std::string> command_names = {"list-users", "list-files", "list",   "register",
                                                 "unregister", "download",   "downloads", "cancel",
-                                                "help",       "exit",       "quit"};
+                                                "status",     "help",       "exit",      "quit"};
 
 std::string plural(std::size_t count, const char* word) {
     return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
@@ -141,6 +142,16 @@ int Node::start() {
         return exit_status::failed;
     }
     m_connected = true;
+    m_registered_epoch = connected->epoch;
+    if (connected->heartbeat_ms > 0)
+        m_heartbeat = std::chrono::milliseconds(connected->heartbeat_ms);
+    if (connected->ttl_ms > 0)
+        m_ttl = std::chrono::milliseconds(connected->ttl_ms);
+    m_next_ping = Clock::now() + m_heartbeat;
+    m_tracker->on_pong = [this](const Pong& pong) {
+        if (!pong.registered || pong.epoch != m_registered_epoch)
+            m_need_register = true;
+    };
     std::string problem = m_tracker->subscribe(connected->publish);
     if (problem.empty())
         problem = m_tracker->wait_for(connected->seq);
@@ -165,8 +176,9 @@ void Node::leave() {
         on_transfer_finished(id, transfer);
     }
     m_transfers.clear();
-    if (m_connected) {
+    if (m_connected && m_tracker_reachable) {
         // Say goodbye so that peers stop listing us at once; the reply confirms it arrived.
+        // (A tracker already gone would only keep us waiting: its TTL does the same.)
         const Decoded reply = m_tracker->request(Disconnect{});
         if (!reply)
             std::cerr << "zshare-node: leaving without the tracker's acknowledgement: " << reply.error
@@ -214,16 +226,17 @@ void Node::loop() {
 
         std::vector<zmq::pollitem_t> items{{m_tracker->events().handle(), 0, ZMQ_POLLIN, 0},
                                            {nullptr, stop_fd(), ZMQ_POLLIN, 0},
-                                           {nullptr, STDIN_FILENO, read_input ? short(ZMQ_POLLIN) : short(0), 0}};
+                                           {nullptr, STDIN_FILENO, read_input ? short(ZMQ_POLLIN) : short(0), 0},
+                                           {m_tracker->requests().handle(), 0, ZMQ_POLLIN, 0}};
         std::vector<std::size_t> firsts;
-        auto wake = Clock::time_point::max();
+        auto wake = m_next_ping;
         for (auto& [id, transfer] : m_transfers) {
             firsts.push_back(items.size());
             transfer.swarm->add_poll_items(items);
             wake = std::min({wake, transfer.swarm->deadline(), transfer.next_report});
         }
         try {
-            zmq::poll(items, wake == Clock::time_point::max() ? std::chrono::milliseconds(-1) : until(wake));
+            zmq::poll(items, until(wake));
         } catch (const zmq::error_t& e) {
             if (e.num() == EINTR)
                 continue;
@@ -231,6 +244,9 @@ void Node::loop() {
         }
         if ((items[0].revents & ZMQ_POLLIN) && m_tracker->drain_events())
             on_mirror_changed();
+        if (items[3].revents & ZMQ_POLLIN)
+            m_tracker->drain_replies();
+        keep_alive(Clock::now());
         // A pipe whose writer closed polls as POLLHUP, which zmq_poll reports as ZMQ_POLLERR.
         if (read_input && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             m_input->on_readable();
@@ -278,6 +294,8 @@ Node::Outcome Node::execute(const std::string& line) {
         return download(args);
     if (command == "downloads")
         return list_downloads();
+    if (command == "status")
+        return status();
     if (command == "cancel")
         return cancel(args);
     if (command == "help" || command == "?")
@@ -628,6 +646,70 @@ std::optional<std::vector<std::string>> Node::complete(const std::vector<std::st
         before[0] == "help" || before[0] == "exit" || before[0] == "quit")
         return std::vector<std::string>{};
     return std::nullopt; // file names
+}
+
+void Node::keep_alive(Clock::time_point now) {
+    if (!m_connected)
+        return;
+    const Mirror& mirror = m_tracker->mirror();
+    if (mirror.synced() && mirror.epoch() != m_registered_epoch)
+        m_need_register = true; // events of a new tracker run: it does not know us
+    if (now >= m_next_ping) {
+        (void)m_tracker->ping(); // no connection: nothing to do but wait for one
+        m_next_ping = now + m_heartbeat;
+    }
+    const bool reachable = now - m_tracker->last_heard() < m_ttl;
+    if (reachable != m_tracker_reachable) {
+        m_tracker_reachable = reachable;
+        std::cerr << "zshare-node: tracker " << m_tracker->tracker()
+                  << (reachable ? " is back" : " is unreachable; still serving files, reconnecting")
+                  << std::endl;
+    }
+    if (m_need_register && reachable && now >= m_next_register) {
+        m_next_register = now + m_heartbeat;
+        if (register_again())
+            on_mirror_changed();
+    }
+}
+
+bool Node::register_again() {
+    const Decoded reply = m_tracker->request(Connect{m_options.name, m_server->endpoint(), m_shares.entries()});
+    if (!reply)
+        return false; // again at the next heartbeat
+    if (const auto* refused = std::get_if<Error>(&*reply.message)) {
+        std::cerr << "error: the tracker refused '" << m_options.name << "' again: " << refused->message
+                  << std::endl;
+        return false;
+    }
+    const auto* connected = std::get_if<Connected>(&*reply.message);
+    if (!connected)
+        return false;
+    m_registered_epoch = connected->epoch;
+    m_need_register = false;
+    if (m_tracker->mirror().epoch() != connected->epoch)
+        (void)m_tracker->resync();
+    (void)m_tracker->wait_for(connected->seq);
+    std::cerr << "zshare-node: registered again as " << m_options.name << " ("
+              << plural(m_shares.entries().size(), "file") << " shared)" << std::endl;
+    return true;
+}
+
+Node::Outcome Node::status() {
+    const auto now = Clock::now();
+    const double silent = std::chrono::duration<double>(now - m_tracker->last_heard()).count();
+    char heard[64];
+    std::snprintf(heard, sizeof heard, "%.1f s ago", silent);
+    const Mirror& mirror = m_tracker->mirror();
+    std::cout << "tracker: " << m_tracker->tracker() << " "
+              << (m_tracker_reachable ? (m_need_register ? "reachable, registering again" : "reachable")
+                                      : "unreachable")
+              << " (last heard " << heard << ")\n"
+              << "name: " << m_options.name << ", serving on " << m_server->endpoint() << "\n"
+              << "mirror: seq " << mirror.seq() << ", epoch " << mirror.epoch() << ", "
+              << plural(mirror.peers().size(), "peer") << "\n"
+              << "shares: " << plural(m_shares.entries().size(), "file") << "\n"
+              << "transfers: " << m_transfers.size() << " under way" << std::endl;
+    return Outcome::ok;
 }
 
 void Node::on_mirror_changed() {

@@ -83,6 +83,11 @@ private:
     std::optional<std::vector<std::string>> complete(const std::vector<std::string>& before,
                                                      const std::string& prefix) const;
     void on_mirror_changed();
+    /// Heartbeats: sends a Ping when due, notices a silent tracker, registers again when the
+    /// tracker no longer knows this node (it restarted, or dropped us after a long silence).
+    void keep_alive(std::chrono::steady_clock::time_point now);
+    bool register_again();
+    Outcome status();
     Outcome failure(const std::string& reason);
 
     NodeOptions m_options;
@@ -96,6 +101,13 @@ private:
     unsigned m_next_transfer = 1;           ///< id of the next download
     bool m_any_failed = false;              ///< a command failed: exit status 1
     bool m_connected = false;               ///< registered with the tracker
+    std::uint64_t m_registered_epoch = 0;   ///< the tracker run that holds our registration
+    bool m_need_register = false;           ///< the tracker does not know us: Connect again
+    bool m_tracker_reachable = true;        ///< heard from within the TTL
+    std::chrono::milliseconds m_heartbeat{1000}; ///< Ping interval, from the tracker
+    std::chrono::milliseconds m_ttl{5000};  ///< silence after which the tracker counts as gone
+    std::chrono::steady_clock::time_point m_next_ping;     ///< when to Ping next
+    std::chrono::steady_clock::time_point m_next_register; ///< earliest next Connect attempt
 };
 
 } // namespace zshare::node

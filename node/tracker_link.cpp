@@ -60,8 +60,16 @@ Decoded TrackerLink::request(const Message& message) {
             if (e.num() != EINTR)
                 throw;
         }
-        if (auto received = receive(m_dealer, reply_limits()))
+        while (auto received = receive(m_dealer, reply_limits())) {
+            m_last_heard = Clock::now();
+            // A Pong to an earlier Ping may come first: replies keep their order.
+            if (*received && std::holds_alternative<Pong>(*received->message)) {
+                if (on_pong)
+                    on_pong(std::get<Pong>(*received->message));
+                continue;
+            }
             return std::move(*received);
+        }
     }
     open_dealer(); // forget the late reply, if one ever comes
     reply.error = "tracker " + m_tracker + " did not answer within " + seconds_text(m_timeout);
@@ -125,10 +133,21 @@ bool TrackerLink::apply_event(const Message& event) {
     return false;
 }
 
+bool TrackerLink::ping() { return send(m_dealer, Ping{}); }
+
+void TrackerLink::drain_replies() {
+    while (auto received = receive(m_dealer, reply_limits())) {
+        m_last_heard = Clock::now();
+        if (*received && std::holds_alternative<Pong>(*received->message) && on_pong)
+            on_pong(std::get<Pong>(*received->message));
+    }
+}
+
 bool TrackerLink::drain_events() {
     bool changed = false;
     DecodeLimits limits = reply_limits();
     while (auto received = receive(m_subscriber, limits)) {
+        m_last_heard = Clock::now();
         if (!*received)
             continue; // a malformed event cannot be applied; the gap it leaves forces a resync
         changed = apply_event(*received->message) || changed;

@@ -42,8 +42,21 @@ public:
     /// Returns: an empty string, or why it did not happen in time.
     std::string wait_for(std::uint64_t seq);
 
+    /// Sends a Ping without waiting: its Pong arrives through drain_replies() (or is skipped
+    /// by a request() under way). Returns: false when it could not be queued (no connection).
+    bool ping();
+
+    /// Handles replies waiting on the request socket outside a request(): Pongs (to on_pong),
+    /// and late replies to requests that timed out (dropped).
+    void drain_replies();
+
+    /// Returns: when the tracker was last heard from (any reply or event).
+    std::chrono::steady_clock::time_point last_heard() const { return m_last_heard; }
+
     /// Returns: the SUB socket, for the owner's poll loop (readable: call drain_events()).
     zmq::socket_ref events() { return m_subscriber; }
+    /// Returns: the request socket, for the owner's poll loop (readable: drain_replies()).
+    zmq::socket_ref requests() { return m_dealer; }
     /// Returns: the mirrored table.
     const Mirror& mirror() const { return m_mirror; }
     /// Returns: the tracker's request endpoint.
@@ -58,6 +71,8 @@ public:
     };
     /// Called for each change as it is applied; the tap prints from it.
     std::function<void(const Change&)> on_change;
+    /// Called for each Pong.
+    std::function<void(const protocol::Pong&)> on_pong;
 
 private:
     void open_dealer();
@@ -72,6 +87,7 @@ private:
     zmq::socket_t m_subscriber;       ///< events
     std::string m_publish;            ///< event endpoint, wildcard host replaced
     Mirror m_mirror;                  ///< the table
+    std::chrono::steady_clock::time_point m_last_heard = std::chrono::steady_clock::now();
 };
 
 } // namespace zshare::node

@@ -27,6 +27,7 @@ public:
         m_pk.pack_str_body(s.data(), static_cast<std::uint32_t>(s.size()));
     }
     void value(std::uint64_t v) { m_pk.pack_uint64(v); }
+    void value(bool v) { v ? m_pk.pack_true() : m_pk.pack_false(); }
     void value(const Bytes& b) {
         m_pk.pack_bin(static_cast<std::uint32_t>(b.data.size()));
         m_pk.pack_bin_body(b.data.data(), static_cast<std::uint32_t>(b.data.size()));
@@ -86,6 +87,10 @@ public:
     void value(const msgpack::object& o, std::uint64_t& out, const char* key) {
         expect(o.type == msgpack::type::POSITIVE_INTEGER, key, "an unsigned integer");
         out = o.via.u64;
+    }
+    void value(const msgpack::object& o, bool& out, const char* key) {
+        expect(o.type == msgpack::type::BOOLEAN, key, "a boolean");
+        out = o.via.boolean;
     }
     void value(const msgpack::object& o, Bytes& out, const char* key) {
         expect(o.type == msgpack::type::BIN, key, "binary data");

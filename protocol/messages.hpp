@@ -88,6 +88,14 @@ struct Disconnect {
     bool operator==(const Disconnect&) const = default;
 };
 
+/// A node's heartbeat: keeps its registration alive (the tracker drops a peer silent for the
+/// TTL). Answered by Pong.
+struct Ping {
+    static constexpr std::string_view type = "Ping";
+    template <class Self, class Visit> static void fields(Self&, Visit&&) {}
+    bool operator==(const Ping&) const = default;
+};
+
 /// Asks for the whole table; the reply is the snapshot of the Clone pattern.
 struct ListPeers {
     static constexpr std::string_view type = "ListPeers";
@@ -119,12 +127,17 @@ struct Connected {
     std::string publish;     ///< as in Welcome
     std::uint64_t epoch = 0; ///< as in Welcome
     std::uint64_t seq = 0;   ///< sequence number of the event that announced this peer
+    std::uint64_t heartbeat_ms = 0; ///< send a Ping this often; Heartbeats come as often
+    std::uint64_t ttl_ms = 0;       ///< silent this long, a peer is dropped (and the tracker is
+                                    ///< taken for gone by its nodes)
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("name", s.name);
         v("endpoint", s.endpoint);
         v("publish", s.publish);
         v("epoch", s.epoch);
         v("seq", s.seq);
+        v("heartbeat_ms", s.heartbeat_ms);
+        v("ttl_ms", s.ttl_ms);
     }
     bool operator==(const Connected&) const = default;
 };
@@ -141,6 +154,20 @@ struct PeerList {
         v("peers", s.peers);
     }
     bool operator==(const PeerList&) const = default;
+};
+
+/// Reply to Ping.
+struct Pong {
+    static constexpr std::string_view type = "Pong";
+    std::uint64_t epoch = 0;  ///< tracker run: a new one means it restarted
+    std::uint64_t seq = 0;    ///< last event published
+    bool registered = false;  ///< false: the tracker does not know this connection (register again)
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
+        v("epoch", s.epoch);
+        v("seq", s.seq);
+        v("registered", s.registered);
+    }
+    bool operator==(const Pong&) const = default;
 };
 
 /// Reply to UpdateFiles and Disconnect.
@@ -326,8 +353,8 @@ struct Manifest {
 inline constexpr std::uint64_t max_chunk_length = 4u << 20;
 
 /// Every message that can travel. The order is irrelevant on the wire (types travel by name).
-using Message = std::variant<Hello, Connect, UpdateFiles, Disconnect, ListPeers, Welcome, Connected,
-                             PeerList, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
+using Message = std::variant<Hello, Connect, UpdateFiles, Disconnect, ListPeers, Ping, Welcome, Connected,
+                             PeerList, Pong, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
                              StatFile, FileStat, FetchChunk, ChunkData, GetManifest, ManifestData,
                              Manifest>;
 

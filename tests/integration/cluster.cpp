@@ -1,5 +1,6 @@
 #include "cluster.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -29,7 +30,9 @@ bool exists(const std::string& path) {
 }
 
 TrackerProcess::TrackerProcess(std::vector<std::string> extra_args) {
-    std::vector<std::string> argv{ZSHARE_TRACKER_BIN, "--listen", "tcp://127.0.0.1:*"};
+    std::vector<std::string> argv{ZSHARE_TRACKER_BIN};
+    if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end())
+        argv.insert(argv.end(), {"--listen", "tcp://127.0.0.1:*"});
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     m_process = std::make_unique<Process>(argv);
     const auto ready = m_process->wait_for(Process::Stream::out, "ready");
