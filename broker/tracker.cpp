@@ -82,9 +82,8 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
 
 void Tracker::run() {
     m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
-    // A dead peer's last message came at most one heartbeat before its death; looking for
-    // silent peers ten times per TTL keeps detection close to the TTL itself.
-    const auto reap_every = std::max(m_options.peer_ttl / 10, std::chrono::milliseconds(10));
+    // Looking for silent peers fifty times per TTL removes one at most 2 % past its TTL.
+    const auto reap_every = std::max(m_options.peer_ttl / 50, std::chrono::milliseconds(10));
     auto next_reap = std::chrono::steady_clock::now() + reap_every;
     while (!stop_requested()) {
         poll_once(until(std::min(m_next_heartbeat, next_reap)));
