@@ -1,6 +1,7 @@
 #include "content.hpp"
 
 #include "codec.hpp"
+#include "file_io.hpp"
 #include "peers_file.hpp"
 
 #include <cerrno>
@@ -98,16 +99,10 @@ std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error)
     for (std::uint64_t index = 0; index < chunks; ++index) {
         const std::uint64_t offset = index * manifest_chunk_size;
         const std::size_t length = static_cast<std::size_t>(std::min(manifest_chunk_size, size - offset));
-        std::size_t done = 0;
-        while (done < length) {
-            const ssize_t n = ::pread(fd, buffer.data() + done, length - done, static_cast<off_t>(offset + done));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                error = n == 0 ? "the file shrank while it was read" : std::strerror(errno);
-                return std::nullopt;
-            }
-            done += static_cast<std::size_t>(n);
+        const std::ptrdiff_t got = read_at(fd, buffer.data(), length, offset);
+        if (got != static_cast<std::ptrdiff_t>(length)) {
+            error = got < 0 ? std::strerror(errno) : "the file shrank while it was read";
+            return std::nullopt;
         }
         const Digest digest = sha256(buffer.data(), length);
         manifest.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());

@@ -1,6 +1,7 @@
 #include "file_server.hpp"
 
 #include "endpoint.hpp"
+#include "file_io.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -92,22 +93,11 @@ zmq::message_t on_fetch_chunk(const SharedFiles& shares, const FetchChunk& reque
                                                             " is past the end of " + request.path));
     const std::uint64_t wanted = std::min<std::uint64_t>(request.length, size - request.offset);
     int read_errno = 0;
+    // A short read means the file shrank meanwhile: the short chunk tells the downloader.
     auto frame = encode_chunk_data(request.path, request.offset, wanted, [&](char* into, std::size_t length) {
-        std::size_t done = 0;
-        while (done < length) {
-            const ssize_t n = ::pread(file.fd, into + done, length - done,
-                                      static_cast<off_t>(request.offset + done));
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                read_errno = errno;
-                return std::ptrdiff_t(-1);
-            }
-            if (n == 0)
-                break; // the file shrank meanwhile: a short chunk tells the downloader
-            done += static_cast<std::size_t>(n);
-        }
-        return static_cast<std::ptrdiff_t>(done);
+        const std::ptrdiff_t got = read_at(file.fd, into, length, request.offset);
+        read_errno = errno;
+        return got;
     });
     if (!frame)
         return encode_zmq(refuse(error_code::io_error,

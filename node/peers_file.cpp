@@ -1,5 +1,7 @@
 #include "peers_file.hpp"
 
+#include "file_io.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,18 +27,10 @@ std::string write_file_atomically(const std::string& path, const std::string& te
     const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return "cannot write " + temporary + ": " + std::strerror(errno);
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            const std::string reason = std::strerror(errno);
-            ::close(fd);
-            ::unlink(temporary.c_str());
-            return "cannot write " + temporary + ": " + reason;
-        }
-        done += static_cast<std::size_t>(n);
+    if (const int error = write_at(fd, text.data(), text.size(), 0); error != 0) {
+        ::close(fd);
+        ::unlink(temporary.c_str());
+        return "cannot write " + temporary + ": " + std::strerror(error);
     }
     if (::close(fd) != 0 || ::rename(temporary.c_str(), path.c_str()) != 0) {
         const std::string reason = std::strerror(errno);

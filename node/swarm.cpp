@@ -1,5 +1,6 @@
 #include "swarm.hpp"
 
+#include "file_io.hpp"
 #include "peers_file.hpp"
 #include "wire.hpp"
 
@@ -35,34 +36,6 @@ struct Swarm::Peer {
 };
 
 namespace {
-/// Writes all of `data` at `offset`. Returns: 0, or the errno.
-int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        done += static_cast<std::size_t>(n);
-    }
-    return 0;
-}
-
-/// Reads all of `size` bytes at `offset`. Returns: false on a short read or error.
-bool read_at(int fd, char* data, std::size_t size, std::uint64_t offset) {
-    std::size_t done = 0;
-    while (done < size) {
-        const ssize_t n = ::pread(fd, data + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 constexpr const char* state_magic = "zshare-partial 1";
 } // namespace
 
@@ -222,7 +195,7 @@ bool Swarm::open_partial() {
             continue;
         const std::uint64_t length = m_content->chunk_length(index);
         buffer.resize(length);
-        if (read_at(m_fd, buffer.data(), length, index * m_content->manifest.chunk_size) &&
+        if (read_at(m_fd, buffer.data(), length, index * m_content->manifest.chunk_size) == std::ptrdiff_t(length) &&
             m_content->chunk_matches(index, buffer.data(), length)) {
             m_verified[index] = 1;
             ++m_verified_count;
