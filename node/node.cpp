@@ -677,10 +677,14 @@ bool Node::register_again() {
     if (!reply)
         return false; // again at the next heartbeat
     if (const auto* refused = std::get_if<Error>(&*reply.message)) {
-        std::cerr << "error: the tracker refused '" << m_options.name << "' again: " << refused->message
-                  << std::endl;
+        // Said once; the node keeps trying, and gets its name back once it is free again.
+        if (!m_refused_again)
+            std::cerr << "error: the tracker refused '" << m_options.name << "' again: " << refused->message
+                      << std::endl;
+        m_refused_again = true;
         return false;
     }
+    m_refused_again = false;
     const auto* connected = std::get_if<Connected>(&*reply.message);
     if (!connected)
         return false;

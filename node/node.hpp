@@ -103,6 +103,7 @@ private:
     bool m_connected = false;               ///< registered with the tracker
     std::uint64_t m_registered_epoch = 0;   ///< the tracker run that holds our registration
     bool m_need_register = false;           ///< the tracker does not know us: Connect again
+    bool m_refused_again = false;           ///< the last Connect again was refused (said once)
     bool m_tracker_reachable = true;        ///< heard from within the TTL
     std::chrono::milliseconds m_heartbeat{1000}; ///< Ping interval, from the tracker
     std::chrono::milliseconds m_ttl{5000};  ///< silence after which the tracker counts as gone
