@@ -46,8 +46,18 @@ Swarm::Swarm(zmq::context_t& context, SwarmSpec spec, SwarmTuning tuning)
     m_spec.sources.clear();
     for (const auto& source : sources)
         add_source(source);
+    m_starting = false;
     if (m_peers.empty())
         fail("nobody holds " + m_spec.label);
+    else if (live_peers() == 0)
+        fail_for_want_of_holders();
+}
+
+void Swarm::fail_for_want_of_holders() {
+    std::string reasons;
+    for (const auto& peer : m_peers)
+        reasons += (reasons.empty() ? "" : "; ") + peer->reason;
+    fail(m_peers.size() == 1 ? reasons : "no holder of " + m_spec.label + " left (" + reasons + ")");
 }
 
 Swarm::~Swarm() {
@@ -70,17 +80,26 @@ void Swarm::add_source(const Source& source) {
     const std::uint64_t chunk = m_content ? m_content->manifest.chunk_size : max_chunk_length;
     peer->socket = make_socket(m_context, zmq::socket_type::dealer,
                                static_cast<std::int64_t>(std::max<std::uint64_t>(chunk, 64u << 20) + (64u << 10)));
-    allow_ipv6_for(peer->socket, source.endpoint);
-    peer->socket.connect(source.endpoint);
     peer->deadline = Clock::now() + m_tuning.timeout;
     peer->rate_mark = Clock::now();
-    // Every holder is asked for the manifest: the first that checks out is used, and asking
-    // all of them tells early which ones are reachable.
-    if (!send(peer->socket, GetManifest{source.path}))
-        peer->reason = "cannot send to " + source.user;
+    std::string problem;
+    try {
+        // The endpoint comes from another node, by way of the tracker: it may be nonsense.
+        allow_ipv6_for(peer->socket, source.endpoint);
+        peer->socket.connect(source.endpoint);
+        // Every holder is asked for the manifest: the first that checks out is used, and
+        // asking all of them tells early which ones are reachable.
+        if (!send(peer->socket, GetManifest{source.path}))
+            problem = "cannot send to " + source.user;
+    } catch (const zmq::error_t& e) {
+        problem = source.user + " advertises an endpoint that cannot be reached (" + source.endpoint +
+                  "): " + e.what();
+    }
     if (std::find(m_spec.sources.begin(), m_spec.sources.end(), source) == m_spec.sources.end())
         m_spec.sources.push_back(source);
     m_peers.push_back(std::move(peer));
+    if (!problem.empty())
+        return drop(*m_peers.back(), problem);
     request_chunks();
 }
 
@@ -320,12 +339,8 @@ void Swarm::drop(Peer& peer, std::string reason) {
     peer.socket.close();
     if (m_state != State::running)
         return;
-    if (live_peers() == 0) {
-        std::string reasons;
-        for (const auto& p : m_peers)
-            reasons += (reasons.empty() ? "" : "; ") + p->reason;
-        return fail(m_peers.size() == 1 ? reasons : "no holder of " + m_spec.label + " left (" + reasons + ")");
-    }
+    if (live_peers() == 0 && !m_starting)
+        return fail_for_want_of_holders();
     request_chunks();
 }
 

@@ -114,6 +114,7 @@ private:
     void save_state();
     void finish();
     void fail(std::string reason);
+    void fail_for_want_of_holders();
     std::string part_path() const { return m_spec.local_path + ".part"; }
     std::string state_path() const { return m_spec.local_path + ".part.state"; }
 
@@ -133,6 +134,7 @@ private:
     int m_fd = -1;                              ///< the partial file
     bool m_state_dirty = false;                 ///< verified chunks not yet in the state file
     State m_state = State::running;
+    bool m_starting = true;                     ///< in the constructor: no verdict on holders yet
     std::string m_error;
     Clock::time_point m_started;
     Clock::time_point m_finished;

@@ -38,7 +38,8 @@ void EventPrinter::row(bool snapshot, std::uint64_t seq, std::string_view kind, 
               << ",\"endpoint\":" << json_string(endpoint) << ",\"files\":[";
         for (std::size_t i = 0; i < files.size(); ++i)
             m_out << (i ? "," : "") << "{\"path\":" << json_string(files[i].path)
-                  << ",\"size\":" << files[i].size << "}";
+                  << ",\"size\":" << files[i].size << ",\"content_id\":" << json_string(files[i].content_id)
+                  << "}";
         m_out << "]}" << std::endl;
         return;
     }

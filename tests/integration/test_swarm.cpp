@@ -1,6 +1,8 @@
 // Verified multi-source downloads: several holders, bad holders, holders that vanish, resume.
 #include "cluster.hpp"
 
+#include "codec.hpp"
+
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fcntl.h>
@@ -46,18 +48,19 @@ std::vector<std::unique_ptr<Process>> start_holders(const TrackerProcess& tracke
 
 TEST_CASE("three holders: one download, identical bytes, every holder used", "[swarm]") {
     TempDir dir;
-    const std::string content = random_bytes(40u << 20, 11);
+    const std::string content = random_bytes(24u << 20, 11);
     TrackerProcess tracker;
-    auto holders = start_holders(tracker, dir, content, 3);
+    // Capped, as links are: no one holder can serve it all before the others join in.
+    auto holders = start_holders(tracker, dir, content, 3, {"--upload-limit", "16384"});
     fs::create_directories(dir / "bob");
     const auto run = run_script(tracker, "bob", dir / "bob", "list-files -l\ndownload big.bin\n");
     INFO(run.err);
     REQUIRE(run.status == 0);
     CHECK(read_file(dir / "bob/downloads/big.bin") == content);
-    CHECK(run.out.find("h1 : " + dir.path + "/h1/big.bin  40.0 MiB  ") != std::string::npos);
+    CHECK(run.out.find("h1 : " + dir.path + "/h1/big.bin  24.0 MiB  ") != std::string::npos);
     CHECK(count_lines(run.out, "") == 0);
     CHECK(run.out.find("  3 holders\n") != std::string::npos);
-    CHECK(run.out.find("(41943040 bytes, ") != std::string::npos);
+    CHECK(run.out.find("(25165824 bytes, ") != std::string::npos);
     CHECK(run.out.find(", 3 peers)") != std::string::npos);
     CHECK_FALSE(exists(dir / "bob/downloads/big.bin.part"));
     CHECK_FALSE(exists(dir / "bob/downloads/big.bin.part.state"));
@@ -205,5 +208,35 @@ TEST_CASE("the end of input waits for background downloads", "[swarm]") {
     const auto run = run_script(tracker, "bob", dir / "bob", "download big.bin &\n");
     CHECK(run.status == 0);
     CHECK(run.out.find("[1] downloaded ") != std::string::npos);
+    CHECK(read_file(dir / "bob/downloads/big.bin") == content);
+}
+
+TEST_CASE("a holder advertising a useless endpoint does not stop the download", "[swarm]") {
+    TempDir dir;
+    const std::string content = random_bytes(2u << 20, 20);
+    TrackerProcess tracker;
+    auto holders = start_holders(tracker, dir, content, 1);
+    fs::create_directories(dir / "bob");
+    auto bob = start_node(tracker, "bob", dir / "bob", {"--peer-timeout-ms", "1000"});
+    bob->write("list-files -l\n");
+    const auto listed = bob->wait_for(Stream::out, "h1 : ");
+    REQUIRE(listed);
+    // The real content id, as h1 announced it, from the tap's JSON.
+    Process tap({ZSHARE_TAP_BIN, "--json", "--tracker", tracker.endpoint()});
+    const auto row = tap.wait_for(Stream::out, "\"content_id\":\"");
+    REQUIRE(row);
+    const auto at = row->find("\"content_id\":\"") + 14;
+    const std::string id = row->substr(at, 64);
+    // A bare client claims the same content at endpoints nobody can use.
+    zmq::context_t context(1);
+    zmq::socket_t raw(context, zmq::socket_type::dealer);
+    raw.set(zmq::sockopt::linger, 0);
+    raw.connect(tracker.endpoint());
+    raw.send(zmq::buffer(zshare::protocol::encode(zshare::protocol::Connect{
+                 "mallory", "tcp://no-such-host.invalid:5", {{"/x/big.bin", content.size(), id}}})),
+             zmq::send_flags::none);
+    REQUIRE(eventually_shows(*bob, "list-files -l", "  2 holders"));
+    bob->write("download big.bin\n");
+    REQUIRE(bob->wait_for(Stream::out, "downloaded ", 60s));
     CHECK(read_file(dir / "bob/downloads/big.bin") == content);
 }

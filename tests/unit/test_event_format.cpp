@@ -125,7 +125,7 @@ TEST_CASE("json snapshot", "[event_format]") {
         lines_of(out.str()) ==
         std::vector<std::string>{
             R"({"snapshot":true,"seq":8,"event":"RegisterPeer","name":"alice","endpoint":"tcp://10.0.0.1:5001",)"
-            R"("files":[{"path":"/a.txt","size":5},{"path":"/my file","size":12}]})",
+            R"("files":[{"path":"/a.txt","size":5,"content_id":""},{"path":"/my file","size":12,"content_id":""}]})",
             R"({"snapshot":true,"seq":8,"event":"RegisterPeer","name":"bob","endpoint":"tcp://10.0.0.2:5002",)"
             R"("files":[]})",
             R"({"snapshot":true,"seq":8,"event":"SnapshotEnd","peers":2})",
@@ -140,7 +140,7 @@ TEST_CASE("json events", "[event_format]") {
 
     printer.event(RegisterPeer{3, 9, PeerInfo{"carol", "tcp://10.0.0.3:5003", {{"/c\"q", 1}}}});
     CHECK(out.str() == R"({"snapshot":false,"seq":9,"event":"RegisterPeer","name":"carol",)"
-                       R"("endpoint":"tcp://10.0.0.3:5003","files":[{"path":"/c\"q","size":1}]})"
+                       R"("endpoint":"tcp://10.0.0.3:5003","files":[{"path":"/c\"q","size":1,"content_id":""}]})"
                        "\n");
     out.str("");
 
