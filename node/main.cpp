@@ -30,8 +30,11 @@ int main(int argc, char** argv) {
     app.add_option("--window", options.tuning.max_window, "most chunk requests in flight to one peer")
         ->capture_default_str()->check(CLI::Range(2, 256));
     std::uint64_t upload_kib = 0;
-    app.add_option("--upload-limit", upload_kib, "send at most this many KiB/s to other peers (0: no limit)")
-        ->capture_default_str()->check(CLI::Range(std::uint64_t(0), std::uint64_t(1) << 40));
+    // Below 1 MiB/s, 1 MiB chunks would come slower than downloaders wait for a silent peer.
+    app.add_option("--upload-limit", upload_kib,
+                   "send at most this many KiB/s to other peers (0: no limit, else at least 1024)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({std::uint64_t(0)}) | CLI::Range(std::uint64_t(1024), std::uint64_t(1) << 40));
     app.add_option("--cache-dir", options.cache_dir, "where manifests are cached (\"\": nowhere)")
         ->capture_default_str();
     try {

@@ -365,8 +365,13 @@ std::string Node::announce_shares() {
     const Decoded reply = m_tracker->request(UpdateFiles{m_shares.entries()});
     if (!reply)
         return reply.error;
-    if (const auto* refused = std::get_if<Error>(&*reply.message))
+    if (const auto* refused = std::get_if<Error>(&*reply.message)) {
+        // The tracker lost us (it restarted, or we were silent past the TTL, say while hashing
+        // a large file): registering again carries the whole list.
+        if (refused->code == error_code::not_connected && register_again())
+            return {};
         return "the tracker refused the update: " + refused->message;
+    }
     const auto* ack = std::get_if<Ack>(&*reply.message);
     if (!ack)
         return "the tracker answered UpdateFiles with " + std::string(type_name(*reply.message));
@@ -524,6 +529,7 @@ Node::Outcome Node::download(std::vector<std::string> args) {
     Transfer transfer;
     transfer.swarm = std::make_unique<Swarm>(m_context, SwarmSpec{content_id, sources, local, remote}, m_options.tuning);
     transfer.background = background;
+    transfer.epoch = mirror.epoch();
     transfer.next_report = Clock::now() + std::chrono::milliseconds(250);
     if (resuming)
         std::cerr << "zshare-node: resuming " << local << " from its partial file" << std::endl;
@@ -613,12 +619,23 @@ void Node::on_transfer_finished(unsigned id, Transfer& transfer) {
 }
 
 void Node::sync_transfer_sources() {
+    const Mirror& mirror = m_tracker->mirror();
     for (auto& [id, transfer] : m_transfers) {
         Swarm& swarm = *transfer.swarm;
         const auto holders = holders_of(swarm.spec().content_id);
-        for (const auto& source : swarm.spec().sources)
-            if (std::none_of(holders.begin(), holders.end(), [&](const Source& h) { return h == source; }))
+        // Holders are matched by user: one that shares the content under another path, too,
+        // is still a holder. After a tracker restart the table fills again only as holders
+        // register again, so there an absent holder proves nothing: the swarm's own timeouts
+        // find the ones really gone.
+        const bool same_run = mirror.epoch() == transfer.epoch;
+        for (const auto& source : std::vector<Source>(swarm.spec().sources)) {
+            const auto holder = std::find_if(holders.begin(), holders.end(),
+                                             [&](const Source& h) { return h.user == source.user; });
+            if (holder == holders.end() && same_run)
                 swarm.drop_source(source.user, source.user + " no longer shares " + source.path);
+            else if (holder != holders.end() && holder->endpoint != source.endpoint)
+                swarm.drop_source(source.user, source.user + " moved to " + holder->endpoint);
+        }
         for (const auto& holder : holders)
             swarm.add_source(holder);
     }

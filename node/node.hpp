@@ -66,6 +66,7 @@ private:
     struct Transfer {
         std::unique_ptr<Swarm> swarm;                      ///< the download itself
         bool background = false;                           ///< started with '&': input goes on
+        std::uint64_t epoch = 0;                           ///< tracker run it started under
         std::chrono::steady_clock::time_point next_report; ///< next live progress line
     };
     bool foreground_busy() const;

@@ -95,8 +95,8 @@ void Swarm::add_source(const Source& source) {
         problem = source.user + " advertises an endpoint that cannot be reached (" + source.endpoint +
                   "): " + e.what();
     }
-    if (std::find(m_spec.sources.begin(), m_spec.sources.end(), source) == m_spec.sources.end())
-        m_spec.sources.push_back(source);
+    std::erase_if(m_spec.sources, [&](const Source& known) { return known.user == source.user; });
+    m_spec.sources.push_back(source);
     m_peers.push_back(std::move(peer));
     if (!problem.empty())
         return drop(*m_peers.back(), problem);
@@ -104,17 +104,17 @@ void Swarm::add_source(const Source& source) {
 }
 
 void Swarm::add_poll_items(std::vector<zmq::pollitem_t>& items) {
+    m_polled.clear();
     for (auto& peer : m_peers)
-        if (peer->alive)
+        if (peer->alive) {
             items.push_back({peer->socket.handle(), 0, ZMQ_POLLIN, 0});
+            m_polled.push_back(peer.get());
+        }
 }
 
 void Swarm::on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first) {
-    // The items follow the live peers in order, as add_poll_items() added them.
-    std::vector<Peer*> polled;
-    for (auto& peer : m_peers)
-        if (peer->alive)
-            polled.push_back(peer.get());
+    // The items follow the peers add_poll_items() saw (some may have been dropped since).
+    const std::vector<Peer*> polled = m_polled;
     DecodeLimits limits;
     limits.max_bytes = 64u << 20;
     limits.max_frame = limits.max_bytes + (64u << 10);

@@ -122,6 +122,7 @@ private:
     SwarmSpec m_spec;
     SwarmTuning m_tuning;
     std::vector<std::unique_ptr<Peer>> m_peers; ///< every holder, live or dropped
+    std::vector<Peer*> m_polled;                ///< the peers of the last add_poll_items()
     std::optional<Content> m_content;           ///< the verified manifest
     std::vector<std::uint8_t> m_verified;       ///< per chunk: 1 once verified and written
     std::vector<std::uint16_t> m_requests;      ///< per chunk: requests in flight

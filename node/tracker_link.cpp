@@ -128,7 +128,10 @@ bool TrackerLink::apply_event(const Message& event) {
         // Missed events (a slow subscriber, or a subscription that was not active yet) or a
         // new tracker run: only a fresh snapshot is trustworthy. The events queued behind this
         // one are then stale or next in line, and drain_events() goes on with them.
-        return resync().empty();
+        if (resync().empty())
+            return true;
+        m_resync_failed = true; // the next Heartbeat shows the gap again: retry then
+        return false;
     }
     return false;
 }
@@ -145,11 +148,14 @@ void TrackerLink::drain_replies() {
 
 bool TrackerLink::drain_events() {
     bool changed = false;
+    m_resync_failed = false;
     DecodeLimits limits = reply_limits();
     while (auto received = receive(m_subscriber, limits)) {
         m_last_heard = Clock::now();
         if (!*received)
             continue; // a malformed event cannot be applied; the gap it leaves forces a resync
+        if (m_resync_failed)
+            continue; // a tracker that did not answer a snapshot: no use asking at each event
         changed = apply_event(*received->message) || changed;
     }
     return changed;

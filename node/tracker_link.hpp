@@ -87,6 +87,7 @@ private:
     zmq::socket_t m_subscriber;       ///< events
     std::string m_publish;            ///< event endpoint, wildcard host replaced
     Mirror m_mirror;                  ///< the table
+    bool m_resync_failed = false;     ///< a snapshot failed in this drain_events(): skip the rest
     std::chrono::steady_clock::time_point m_last_heard = std::chrono::steady_clock::now();
 };
 

@@ -141,3 +141,21 @@ TEST_CASE("a stalled tap catches up with a consistent table", "[liveness]") {
     }
     CHECK(table == std::set<std::string>{"n1", "n3", "n4", "n5"});
 }
+
+TEST_CASE("a tracker restarted mid-download does not stop the download", "[liveness]") {
+    TempDir dir;
+    const std::string content = random_bytes(24u << 20, 22);
+    write_file(dir / "seed/big.bin", content);
+    auto tracker = std::make_unique<TrackerProcess>(fast_liveness);
+    auto seed = start_node(*tracker, "seed", dir / "seed", {"--share", "big.bin", "--upload-limit", "6144"});
+    fs::create_directories(dir / "bob");
+    auto bob = start_node(*tracker, "bob", dir / "bob");
+    bob->write("download big.bin\n");
+    REQUIRE(wait_until([&] { return exists(dir / "bob/downloads/big.bin.part.state"); }));
+    tracker->process().signal(SIGKILL);
+    tracker->process().wait_exit();
+    // The new run's table is empty until the holders register again: that proves nothing.
+    auto again = restart(*tracker);
+    REQUIRE(bob->wait_for(Stream::out, "downloaded ", 60s));
+    CHECK(read_file(dir / "bob/downloads/big.bin") == content);
+}

@@ -240,3 +240,19 @@ TEST_CASE("a holder advertising a useless endpoint does not stop the download", 
     REQUIRE(bob->wait_for(Stream::out, "downloaded ", 60s));
     CHECK(read_file(dir / "bob/downloads/big.bin") == content);
 }
+
+TEST_CASE("a holder of the same content under two paths stays a holder", "[swarm]") {
+    TempDir dir;
+    const std::string content = random_bytes(12u << 20, 23);
+    write_file(dir / "alice/d/a.bin", content);
+    write_file(dir / "alice/d/b.bin", content);
+    TrackerProcess tracker;
+    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "d", "--upload-limit", "4096"});
+    fs::create_directories(dir / "bob");
+    auto bob = start_node(tracker, "bob", dir / "bob");
+    bob->write("download alice " + dir.path + "/alice/d/b.bin out.bin\n");
+    REQUIRE(wait_until([&] { return exists(dir / "bob/out.bin.part.state"); }));
+    auto carol = start_node(tracker, "carol", dir.path); // a change of the table mid-download
+    REQUIRE(bob->wait_for(Stream::out, "downloaded ", 60s));
+    CHECK(read_file(dir / "bob/out.bin") == content);
+}
