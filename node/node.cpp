@@ -143,10 +143,7 @@ int Node::start() {
     }
     m_connected = true;
     m_registered_epoch = connected->epoch;
-    if (connected->heartbeat_ms > 0)
-        m_heartbeat = std::chrono::milliseconds(connected->heartbeat_ms);
-    if (connected->ttl_ms > 0)
-        m_ttl = std::chrono::milliseconds(connected->ttl_ms);
+    adopt_timing(*connected);
     m_next_ping = Clock::now() + m_heartbeat;
     m_tracker->on_pong = [this](const Pong& pong) {
         if (!pong.registered || pong.epoch != m_registered_epoch)
@@ -689,6 +686,13 @@ void Node::keep_alive(Clock::time_point now) {
     }
 }
 
+void Node::adopt_timing(const Connected& connected) {
+    if (connected.heartbeat_ms > 0)
+        m_heartbeat = std::chrono::milliseconds(connected.heartbeat_ms);
+    if (connected.ttl_ms > 0)
+        m_ttl = std::chrono::milliseconds(connected.ttl_ms);
+}
+
 bool Node::register_again() {
     const Decoded reply = m_tracker->request(Connect{m_options.name, m_server->endpoint(), m_shares.entries()});
     if (!reply)
@@ -707,6 +711,7 @@ bool Node::register_again() {
         return false;
     m_registered_epoch = connected->epoch;
     m_need_register = false;
+    adopt_timing(*connected); // the new run may keep other times than the old one did
     if (m_tracker->mirror().epoch() != connected->epoch)
         (void)m_tracker->resync();
     (void)m_tracker->wait_for(connected->seq);

@@ -88,6 +88,8 @@ private:
     /// tracker no longer knows this node (it restarted, or dropped us after a long silence).
     void keep_alive(std::chrono::steady_clock::time_point now);
     bool register_again();
+    /// Takes the heartbeat interval and TTL the tracker hands out.
+    void adopt_timing(const protocol::Connected& connected);
     Outcome status();
     Outcome failure(const std::string& reason);
 
