@@ -16,7 +16,7 @@
 //       or truncated), and prints "<bytes> bytes in <s> s, <MB/s> MB/s" on stdout.
 //       Exit status 0 on success, 1 on failure (10 s without a reply, short reply, I/O error).
 //
-// Both ends must use the same --chunk (default 1 MiB). Window default 8, as zshare's.
+// Both ends must use the same --chunk (default 1 MiB). Window default 16, as zshare's most requests in flight to one peer.
 #include <zmq.hpp>
 
 #include <fcntl.h>
@@ -77,7 +77,7 @@ struct Args {
     std::uint64_t size = 0;
     bool have_size = false;
     std::uint64_t chunk = 1 << 20;
-    std::uint64_t window = 8;
+    std::uint64_t window = 16;
 };
 
 Args parse(int argc, char** argv) {

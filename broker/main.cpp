@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
     app.add_option("--listen", options.listen, "ROUTER endpoint for requests")
         ->capture_default_str();
     app.add_option("--publish", options.publish,
-                   "PUB endpoint for events (default: the port after --listen's)");
+                   "event (XPUB) endpoint (default: the port after --listen's)");
     app.add_flag("-q,--quiet", quiet, "do not log each change on stderr");
     long long heartbeat_ms = options.heartbeat.count();
     app.add_option("--heartbeat-ms", heartbeat_ms, "publish a Heartbeat this often; nodes Ping as often")

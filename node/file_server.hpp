@@ -1,6 +1,6 @@
 // The node's file server: an actor (a thread with its own ROUTER and poll loop) that answers
-// StatFile and FetchChunk for registered files only. Requests are independent, so any number
-// of downloaders, each with several chunks in flight, are served side by side.
+// StatFile, GetManifest and FetchChunk for registered files only. Requests are independent, so
+// any number of downloaders, each with several chunks in flight, are served side by side.
 #pragma once
 
 #include "codec.hpp"
