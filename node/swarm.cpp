@@ -169,6 +169,7 @@ void Swarm::on_manifest(Peer& peer, const ManifestData& data) {
         if (!content)
             return drop(peer, peer.source.user + " sent a bad manifest: " + error);
         m_content = std::move(*content);
+        m_manifest_from = peer.source.user;
         if (!open_partial())
             return;
     }
@@ -446,6 +447,8 @@ std::vector<std::string> Swarm::contributors() const {
     for (const auto& peer : m_peers)
         if (peer->bytes > 0 && std::find(users.begin(), users.end(), peer->source.user) == users.end())
             users.push_back(peer->source.user);
+    if (users.empty() && !m_manifest_from.empty())
+        users.push_back(m_manifest_from); // an empty file, or one resumed whole: the manifest's
     return users;
 }
 

@@ -95,7 +95,8 @@ public:
     std::uint64_t resumed_bytes() const { return m_resumed_bytes; }
     /// Returns: holders still in the swarm.
     std::size_t live_peers() const;
-    /// Returns: the holders that delivered verified chunks.
+    /// Returns: the holders that delivered verified chunks (or the manifest, when no chunk
+    /// had to be fetched).
     std::vector<std::string> contributors() const;
     /// Returns: seconds since start (until the end, once finished).
     double seconds() const;
@@ -124,6 +125,7 @@ private:
     std::vector<std::unique_ptr<Peer>> m_peers; ///< every holder, live or dropped
     std::vector<Peer*> m_polled;                ///< the peers of the last add_poll_items()
     std::optional<Content> m_content;           ///< the verified manifest
+    std::string m_manifest_from;                ///< the holder whose manifest was taken
     std::vector<std::uint8_t> m_verified;       ///< per chunk: 1 once verified and written
     std::vector<std::uint16_t> m_requests;      ///< per chunk: requests in flight
     std::vector<const Peer*> m_failed_from;     ///< per chunk: the last holder whose copy was bad

@@ -41,6 +41,8 @@ TEST_CASE("download to the default place, then share what was saved", "[download
     CHECK(read_file(dir / "bob/downloads/big.bin") == big);
     CHECK(exists(dir / "bob/downloads/empty"));
     CHECK(read_file(dir / "bob/downloads/empty").empty());
+    CHECK(run.out.find("/alice/empty from alice to " + dir.path + "/bob/downloads/empty (0 bytes, ") !=
+          std::string::npos);
     CHECK(read_file(dir / "bob/downloads/note.txt") == "hello\n");
     CHECK(run.out.find("downloaded " + dir.path + "/alice/big.bin from alice to " + dir.path +
                        "/bob/downloads/big.bin (25165824 bytes, ") != std::string::npos);
