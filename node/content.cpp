@@ -91,7 +91,8 @@ std::optional<Content> open_manifest(const std::string& encoded, const std::stri
     return content;
 }
 
-std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error) {
+std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error,
+                                 const std::function<void()>& tick) {
     Manifest manifest{size, manifest_chunk_size, {}};
     const std::uint64_t chunks = (size + manifest_chunk_size - 1) / manifest_chunk_size;
     manifest.chunk_hashes.data.reserve(chunks * 32);
@@ -106,6 +107,8 @@ std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error)
         }
         const Digest digest = sha256(buffer.data(), length);
         manifest.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+        if (tick)
+            tick();
     }
     std::string encoded = encode(manifest);
     return make_content(std::move(encoded), std::move(manifest));
@@ -150,7 +153,7 @@ std::optional<Content> ManifestCache::content_of(const std::string& path, int fd
             manifest && manifest->size == static_cast<std::uint64_t>(info.st_size))
             return make_content(encoded, *manifest);
     }
-    auto content = hash_file(fd, static_cast<std::uint64_t>(info.st_size), error);
+    auto content = hash_file(fd, static_cast<std::uint64_t>(info.st_size), error, tick);
     if (content)
         store(path, info, *content);
     return content;

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,8 +47,10 @@ std::optional<Content> open_manifest(const std::string& encoded, const std::stri
                                      std::string& error);
 
 /// Returns: the Content of the open regular file `fd` of `size` bytes, read and hashed; or
-/// nothing with `error` set when reading fails.
-std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error);
+/// nothing with `error` set when reading fails. `tick`, when set, is called after each chunk
+/// (hashing a large file takes seconds: the caller's heartbeats must go on).
+std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error,
+                                 const std::function<void()>& tick = {});
 
 /// Manifests on disk, one file per (path, size, mtime, device, inode) key.
 class ManifestCache {
@@ -66,6 +69,9 @@ public:
 
     /// Returns: the default directory: $XDG_CACHE_HOME/zshare, else $HOME/.cache/zshare.
     static std::string default_directory();
+
+    /// Called after each chunk hashed (see hash_file()).
+    std::function<void()> tick;
 
 private:
     /// Returns: the cache file for the file at `path` as `info` describes it ("" without cache).

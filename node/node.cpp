@@ -87,7 +87,16 @@ std::string progress_text(const Swarm& swarm) {
 
 } // namespace
 
-Node::Node(NodeOptions options) : m_options(std::move(options)), m_cache(m_options.cache_dir) {}
+Node::Node(NodeOptions options) : m_options(std::move(options)), m_cache(m_options.cache_dir) {
+    // Hashing what `register` names can take seconds: keep the tracker's TTL from running out.
+    m_cache.tick = [this] {
+        if (!m_connected || Clock::now() < m_next_ping)
+            return;
+        (void)m_tracker->ping();
+        m_tracker->drain_replies();
+        m_next_ping = Clock::now() + m_heartbeat;
+    };
+}
 
 Node::~Node() = default;
 
