@@ -21,6 +21,25 @@ std::unique_ptr<TrackerProcess> restart(const TrackerProcess& before) {
     args.insert(args.end(), {"--listen", before.endpoint(), "--publish", before.events()});
     return std::make_unique<TrackerProcess>(args);
 }
+
+/// A download under way, slow enough to act on while it runs: "seed" shares `content` capped
+/// at `upload_kib` KiB/s, and "bob" has fetched part of it.
+struct DownloadUnderWay {
+    std::unique_ptr<Process> seed;
+    std::unique_ptr<Process> bob;
+};
+
+DownloadUnderWay start_download(const TrackerProcess& tracker, const TempDir& dir, const std::string& content,
+                                const std::string& upload_kib) {
+    write_file(dir / "seed/big.bin", content);
+    DownloadUnderWay started;
+    started.seed = start_node(tracker, "seed", dir / "seed", {"--share", "big.bin", "--upload-limit", upload_kib});
+    fs::create_directories(dir / "bob");
+    started.bob = start_node(tracker, "bob", dir / "bob");
+    started.bob->write("download big.bin\n");
+    REQUIRE(wait_until([&] { return exists(dir / "bob/downloads/big.bin.part.state"); }));
+    return started;
+}
 } // namespace
 
 TEST_CASE("a node killed with SIGKILL leaves every table within the TTL", "[liveness]") {
@@ -77,13 +96,8 @@ TEST_CASE("a tracker killed and started again gets its whole table back", "[live
 TEST_CASE("a download goes on while the tracker is down", "[liveness]") {
     TempDir dir;
     const std::string content = random_bytes(24u << 20, 21);
-    write_file(dir / "seed/big.bin", content);
     auto tracker = std::make_unique<TrackerProcess>(fast_liveness);
-    auto seed = start_node(*tracker, "seed", dir / "seed", {"--share", "big.bin", "--upload-limit", "8192"});
-    fs::create_directories(dir / "bob");
-    auto bob = start_node(*tracker, "bob", dir / "bob");
-    bob->write("download big.bin\n");
-    REQUIRE(wait_until([&] { return exists(dir / "bob/downloads/big.bin.part.state"); }));
+    auto [seed, bob] = start_download(*tracker, dir, content, "8192");
     tracker->process().signal(SIGKILL); // the bytes go peer to peer: no tracker needed
     tracker->process().wait_exit();
     REQUIRE(bob->wait_for(Stream::out, "downloaded ", 60s));
@@ -145,13 +159,8 @@ TEST_CASE("a stalled tap catches up with a consistent table", "[liveness]") {
 TEST_CASE("a tracker restarted mid-download does not stop the download", "[liveness]") {
     TempDir dir;
     const std::string content = random_bytes(24u << 20, 22);
-    write_file(dir / "seed/big.bin", content);
     auto tracker = std::make_unique<TrackerProcess>(fast_liveness);
-    auto seed = start_node(*tracker, "seed", dir / "seed", {"--share", "big.bin", "--upload-limit", "6144"});
-    fs::create_directories(dir / "bob");
-    auto bob = start_node(*tracker, "bob", dir / "bob");
-    bob->write("download big.bin\n");
-    REQUIRE(wait_until([&] { return exists(dir / "bob/downloads/big.bin.part.state"); }));
+    auto [seed, bob] = start_download(*tracker, dir, content, "6144");
     tracker->process().signal(SIGKILL);
     tracker->process().wait_exit();
     // The new run's table is empty until the holders register again: that proves nothing.
