@@ -1,40 +1,52 @@
 // zshare-tracker: knows who is online and what they share; never touches file contents.
-#include "cli_exit.hpp"
-#include "stop_signal.hpp"
+#include "cli.hpp"
+#include "exit_status.hpp"
+#include "signals.hpp"
 #include "tracker.hpp"
 
-#include <CLI/CLI.hpp>
 #include <iostream>
+
+namespace {
+const char* const synopsis = R"(usage: zshare-tracker [--listen tcp://HOST:PORT] [--publish tcp://HOST:PORT]
+                      [--heartbeat-ms MS] [--peer-ttl-ms MS] [-q]
+
+The directory of a zshare group: who is online, where their file servers listen and what they
+share. It never touches file contents: nodes fetch from each other.
+
+  --listen tcp://HOST:PORT  requests from nodes and taps (default tcp://*:7400)
+  --publish tcp://HOST:PORT the event stream (default: the --listen port + 1)
+  --heartbeat-ms MS         how often a Heartbeat goes out and nodes Ping (default 1000)
+  --peer-ttl-ms MS          drop a node silent this long (default 5000, at least twice the
+                            heartbeat)
+  -q, --quiet               do not log each change on stderr
+  --version, -h/--help
+
+It prints "zshare-tracker ready: ..." on stdout once both endpoints are bound and runs until
+SIGINT or SIGTERM. Exit status: 0 after a signal, 1 when it cannot start, 2 for a bad argument.
+)";
+} // namespace
 
 int main(int argc, char** argv) {
     zshare::broker::TrackerOptions options;
     bool quiet = false;
-    CLI::App app("zshare tracker: the directory of peers and their shared files");
-    app.set_version_flag("--version", std::string("zshare-tracker ") + ZSHARE_VERSION);
-    app.add_option("--listen", options.listen, "ROUTER endpoint for requests")
-        ->capture_default_str();
-    app.add_option("--publish", options.publish,
-                   "event (XPUB) endpoint (default: the port after --listen's)");
-    app.add_flag("-q,--quiet", quiet, "do not log each change on stderr");
-    long long heartbeat_ms = options.heartbeat.count();
-    app.add_option("--heartbeat-ms", heartbeat_ms, "publish a Heartbeat this often; nodes Ping as often")
-        ->capture_default_str()->check(CLI::Range(10LL, 3600000LL));
-    long long ttl_ms = options.peer_ttl.count();
-    app.add_option("--peer-ttl-ms", ttl_ms, "drop a peer silent this long")
-        ->capture_default_str()->check(CLI::Range(20LL, 86400000LL));
+    CLI::App app("zshare-tracker");
+    zshare::prepare_app(app, std::string("zshare-tracker ") + ZSHARE_VERSION);
+    app.add_option("--listen", options.listen);
+    app.add_option("--publish", options.publish);
+    app.add_flag("-q,--quiet", quiet);
+    zshare::add_milliseconds(app, "--heartbeat-ms", options.heartbeat, 10, 3600000);
+    zshare::add_milliseconds(app, "--peer-ttl-ms", options.peer_ttl, 20, 86400000);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return zshare::cli_exit(app, e);
+        return zshare::cli_exit(app, e, synopsis);
     }
     options.verbose = !quiet;
-    options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
-    options.peer_ttl = std::chrono::milliseconds(ttl_ms);
     if (options.peer_ttl < 2 * options.heartbeat) {
         std::cerr << "error: --peer-ttl-ms must be at least twice --heartbeat-ms (see --help)" << std::endl;
-        return 2;
+        return zshare::exit_status::refused;
     }
-    zshare::install_stop_handlers();
+    zshare::install_signal_handlers();
     try {
         zmq::context_t context(1);
         zshare::broker::Tracker tracker(context, options);
@@ -44,7 +56,7 @@ int main(int argc, char** argv) {
         std::cerr << "zshare-tracker: stopping" << std::endl;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
-        return 1;
+        return zshare::exit_status::failed;
     }
-    return 0;
+    return zshare::exit_status::ok;
 }

@@ -1,7 +1,7 @@
 #include "tracker.hpp"
 
 #include "endpoint.hpp"
-#include "stop_signal.hpp"
+#include "signals.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -81,20 +81,21 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
 }
 
 void Tracker::run() {
-    m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
+    m_request_watch = m_reactor.watch(m_router, [this] { on_requests(); });
+    m_subscription_watch = m_reactor.watch(m_publisher, [this] { on_subscriptions(); });
+    if (signal_fd() >= 0)
+        m_signal_watch = m_reactor.watch_fd(signal_fd(), [] { drain_signal_fd(); });
+    m_heartbeat_timer = Reactor::Timer(m_reactor, [this] { send_heartbeat(); });
+    m_heartbeat_timer.arm_after(m_options.heartbeat);
     // Looking for silent peers fifty times per TTL removes one at most 2 % past its TTL.
     const auto reap_every = std::max(m_options.peer_ttl / 50, std::chrono::milliseconds(10));
-    auto next_reap = std::chrono::steady_clock::now() + reap_every;
-    while (!stop_requested()) {
-        poll_once(until(std::min(m_next_heartbeat, next_reap)));
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= next_reap) {
-            expire_silent_peers();
-            next_reap = now + reap_every;
-        }
-        if (now >= m_next_heartbeat)
-            send_heartbeat();
-    }
+    m_reap_timer = Reactor::Timer(m_reactor, [this, reap_every] {
+        expire_silent_peers();
+        m_reap_timer.arm_after(reap_every);
+    });
+    m_reap_timer.arm_after(reap_every);
+    while (!stop_requested())
+        m_reactor.run_once();
 }
 
 void Tracker::expire_silent_peers() {
@@ -108,7 +109,7 @@ void Tracker::expire_silent_peers() {
 
 void Tracker::send_heartbeat() {
     (void)protocol::send(m_publisher, Heartbeat{m_epoch, m_seq});
-    m_next_heartbeat = std::chrono::steady_clock::now() + m_options.heartbeat;
+    m_heartbeat_timer.arm_after(m_options.heartbeat);
 }
 
 void Tracker::on_subscriptions() {
@@ -121,21 +122,7 @@ void Tracker::on_subscriptions() {
         send_heartbeat();
 }
 
-void Tracker::poll_once(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0},
-                               {m_publisher.handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
-    try {
-        zmq::poll(items, stop_fd() >= 0 ? 3 : 2, timeout);
-    } catch (const zmq::error_t& e) {
-        if (e.num() == EINTR)
-            return;
-        throw;
-    }
-    if (items[1].revents & ZMQ_POLLIN)
-        on_subscriptions();
-    if (!(items[0].revents & ZMQ_POLLIN))
-        return;
+void Tracker::on_requests() {
     // Bounded batch so that a flood of requests cannot starve the stop check.
     for (int handled = 0; handled < 1000; ++handled) {
         auto in = receive_request(m_router);
@@ -146,7 +133,9 @@ void Tracker::poll_once(std::chrono::milliseconds timeout) {
         const Message reply = in->request && std::holds_alternative<Ping>(*in->request.message)
                                   ? Message(Pong{m_epoch, m_seq, known})
                                   : handle(link, in->peer_address, in->request);
-        if (!send_to(m_router, in->link, reply))
+        // The reply carries the request's id, so that a client with several requests out (or
+        // one that gave up waiting) knows which one it answers.
+        if (!send_to(m_router, in->link, reply, in->request.request_id))
             log("reply to a vanished or congested client dropped");
     }
 }
@@ -170,7 +159,10 @@ Message Tracker::handle(const std::string& link, const std::string& peer_address
                        "the tracker does not take " + std::string(type_name(message)) + " messages");
 }
 
-Message Tracker::on_hello() { return Welcome{m_event_endpoint, m_epoch, m_seq}; }
+Message Tracker::on_hello() {
+    return Welcome{m_event_endpoint, m_epoch, m_seq, static_cast<std::uint64_t>(m_options.heartbeat.count()),
+                   static_cast<std::uint64_t>(m_options.peer_ttl.count())};
+}
 
 Message Tracker::on_connect(const std::string& link, const std::string& peer_address, Connect& request) {
     if (!valid_peer_name(request.name))

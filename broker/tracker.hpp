@@ -4,6 +4,7 @@
 
 #include "codec.hpp"
 #include "peer_table.hpp"
+#include "reactor.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,13 +31,12 @@ public:
     /// Returns: the bound event endpoint.
     const std::string& event_endpoint() const { return m_event_endpoint; }
 
-    /// Serves until SIGINT or SIGTERM (see stop_signal.hpp).
+    /// Serves until SIGINT or SIGTERM (see signals.hpp).
     void run();
 
-    /// Handles every request waiting on the ROUTER without blocking (one loop iteration).
-    void poll_once(std::chrono::milliseconds timeout);
-
 private:
+    /// Handles a bounded batch of the requests waiting on the ROUTER.
+    void on_requests();
     protocol::Message handle(const std::string& link, const std::string& peer_address,
                              const protocol::Decoded& request);
     protocol::Message on_hello();
@@ -59,7 +59,12 @@ private:
     PeerTable m_table;                ///< who is online and what they share
     std::uint64_t m_epoch = 0;        ///< random per run, stamped on every event
     std::uint64_t m_seq = 0;          ///< sequence number of the last event published
-    std::chrono::steady_clock::time_point m_next_heartbeat; ///< when to publish the next one
+    Reactor m_reactor;                ///< the one loop
+    Reactor::Watch m_request_watch;   ///< m_router readable
+    Reactor::Watch m_subscription_watch; ///< m_publisher readable (subscriptions)
+    Reactor::Watch m_signal_watch;    ///< a stop signal arrived
+    Reactor::Timer m_heartbeat_timer; ///< the next Heartbeat
+    Reactor::Timer m_reap_timer;      ///< the next look for silent peers
 };
 
 } // namespace zshare::broker

@@ -2,15 +2,10 @@
 
 #include "codec.hpp"
 #include "file_io.hpp"
-#include "peers_file.hpp"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <openssl/evp.h>
-#include <sstream>
 #include <unistd.h>
 #include <vector>
 
@@ -52,8 +47,6 @@ bool Content::chunk_matches(std::uint64_t index, const void* data, std::size_t s
     return std::memcmp(digest.data(), manifest.chunk_hashes.data.data() + index * 32, 32) == 0;
 }
 
-namespace {
-/// Manifests are larger than control messages: 32 bytes per chunk.
 DecodeLimits manifest_limits() {
     DecodeLimits limits;
     limits.max_bytes = 64u << 20; // 2 M chunks: a 2 TiB file at 1 MiB per chunk
@@ -68,7 +61,6 @@ Content make_content(std::string encoded, Manifest manifest) {
     content.manifest = std::move(manifest);
     return content;
 }
-} // namespace
 
 std::optional<Content> open_manifest(const std::string& encoded, const std::string& expected_id,
                                      std::string& error) {
@@ -91,8 +83,7 @@ std::optional<Content> open_manifest(const std::string& encoded, const std::stri
     return content;
 }
 
-std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error,
-                                 const std::function<void()>& tick) {
+std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error, const HashProgress& progress) {
     Manifest manifest{size, manifest_chunk_size, {}};
     const std::uint64_t chunks = (size + manifest_chunk_size - 1) / manifest_chunk_size;
     manifest.chunk_hashes.data.reserve(chunks * 32);
@@ -107,56 +98,13 @@ std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error,
         }
         const Digest digest = sha256(buffer.data(), length);
         manifest.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
-        if (tick)
-            tick();
+        if (progress && !progress(offset + length)) {
+            error = "stopped";
+            return std::nullopt;
+        }
     }
     std::string encoded = encode(manifest);
     return make_content(std::move(encoded), std::move(manifest));
-}
-
-std::string ManifestCache::default_directory() {
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg == '/')
-        return std::string(xdg) + "/zshare";
-    if (const char* home = std::getenv("HOME"); home && *home == '/')
-        return std::string(home) + "/.cache/zshare";
-    return {};
-}
-
-std::string ManifestCache::entry_of(const std::string& path, const struct stat& info) const {
-    if (m_directory.empty())
-        return {};
-    std::ostringstream key;
-    key << path << '\0' << info.st_size << '\0' << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\0'
-        << info.st_dev << '\0' << info.st_ino;
-    const std::string text = key.str();
-    return m_directory + "/manifests/" + to_hex(sha256(text.data(), text.size()));
-}
-
-void ManifestCache::store(const std::string& path, const struct stat& info, const Content& content) {
-    const std::string entry = entry_of(path, info);
-    if (entry.empty())
-        return;
-    std::error_code ec;
-    std::filesystem::create_directories(m_directory + "/manifests", ec);
-    (void)write_file_atomically(entry, *content.encoded); // a cache that cannot be written only costs time
-}
-
-std::optional<Content> ManifestCache::content_of(const std::string& path, int fd, const struct stat& info,
-                                                 std::string& error) {
-    if (const std::string entry = entry_of(path, info); !entry.empty()) {
-        std::ifstream in(entry, std::ios::binary);
-        std::ostringstream cached;
-        cached << in.rdbuf();
-        const std::string encoded = cached.str();
-        const Decoded decoded = encoded.empty() ? Decoded{} : decode(encoded, manifest_limits());
-        if (const auto* manifest = decoded ? std::get_if<Manifest>(&*decoded.message) : nullptr;
-            manifest && manifest->size == static_cast<std::uint64_t>(info.st_size))
-            return make_content(encoded, *manifest);
-    }
-    auto content = hash_file(fd, static_cast<std::uint64_t>(info.st_size), error, tick);
-    if (content)
-        store(path, info, *content);
-    return content;
 }
 
 } // namespace zshare::node

@@ -2,10 +2,11 @@
 
 #include "endpoint.hpp"
 #include "file_io.hpp"
+#include "reactor.hpp"
+#include "unique_fd.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <deque>
 #include <cerrno>
 #include <cstring>
@@ -23,23 +24,12 @@ namespace {
 /// Requests are small: a path and two numbers.
 constexpr std::int64_t max_request_bytes = 64 << 10;
 
-std::atomic<unsigned> g_pipe_counter{0};
-
 Error refuse(std::string_view code, std::string message) {
     return Error{std::string(code), std::move(message)};
 }
 
-/// An open descriptor that closes itself.
-struct Fd {
-    int fd = -1;
-    ~Fd() {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
 /// Opens `path` if and only if it is still the registered file. Returns: an error or nothing.
-std::optional<Error> open_registered(const SharedFiles& shares, const std::string& path, Fd& file,
+std::optional<Error> open_registered(const SharedFiles& shares, const std::string& path, UniqueFd& file,
                                      std::uint64_t& size) {
     const auto shared = shares.find(path);
     if (!shared)
@@ -47,13 +37,13 @@ std::optional<Error> open_registered(const SharedFiles& shares, const std::strin
     // O_NOFOLLOW and the identity check: a registered path replaced by a link, or by another
     // file, is not the file that was shared.
     // O_NONBLOCK: a fifo put in its place must not stall the server (the checks refuse it).
-    file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (file.fd < 0 && errno == ELOOP)
+    file.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (!file && errno == ELOOP)
         return refuse(error_code::not_shared, path + " is no longer the file that was shared");
-    if (file.fd < 0)
+    if (!file)
         return refuse(error_code::io_error, "cannot open " + path + ": " + std::strerror(errno));
     struct stat info {};
-    if (::fstat(file.fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_dev != shared->device ||
+    if (::fstat(file.get(), &info) != 0 || !S_ISREG(info.st_mode) || info.st_dev != shared->device ||
         info.st_ino != shared->inode)
         return refuse(error_code::not_shared, path + " is no longer the file that was shared");
     size = static_cast<std::uint64_t>(info.st_size);
@@ -61,7 +51,7 @@ std::optional<Error> open_registered(const SharedFiles& shares, const std::strin
 }
 
 Message on_stat_file(const SharedFiles& shares, const StatFile& request) {
-    Fd file;
+    UniqueFd file;
     std::uint64_t size = 0;
     if (auto refused = open_registered(shares, request.path, file, size))
         return *refused;
@@ -69,7 +59,7 @@ Message on_stat_file(const SharedFiles& shares, const StatFile& request) {
 }
 
 Message on_get_manifest(const SharedFiles& shares, const GetManifest& request) {
-    Fd file;
+    UniqueFd file;
     std::uint64_t size = 0;
     if (auto refused = open_registered(shares, request.path, file, size))
         return *refused;
@@ -80,44 +70,52 @@ Message on_get_manifest(const SharedFiles& shares, const GetManifest& request) {
 }
 
 /// Returns: the frame answering `request`: the chunk, read straight into the frame, or an Error.
-zmq::message_t on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request) {
-    Fd file;
+zmq::message_t on_fetch_chunk(const SharedFiles& shares, const FetchChunk& request, std::uint64_t id) {
+    UniqueFd file;
     std::uint64_t size = 0;
     if (auto refused = open_registered(shares, request.path, file, size))
-        return encode_zmq(*refused);
+        return encode_zmq(*refused, id);
     if (request.length == 0 || request.length > max_chunk_length)
-        return encode_zmq(refuse(error_code::bad_range, "chunk length must be 1 to " +
-                                                            std::to_string(max_chunk_length) + " bytes"));
+        return encode_zmq(refuse(error_code::bad_range,
+                                 "chunk length must be 1 to " + std::to_string(max_chunk_length) + " bytes"),
+                          id);
     if (request.offset > size)
         return encode_zmq(refuse(error_code::bad_range, "offset " + std::to_string(request.offset) +
-                                                            " is past the end of " + request.path));
+                                                            " is past the end of " + request.path),
+                          id);
     const std::uint64_t wanted = std::min<std::uint64_t>(request.length, size - request.offset);
     int read_errno = 0;
     // A short read means the file shrank meanwhile: the short chunk tells the downloader.
-    auto frame = encode_chunk_data(request.path, request.offset, wanted, [&](char* into, std::size_t length) {
-        const std::ptrdiff_t got = read_at(file.fd, into, length, request.offset);
-        read_errno = errno;
-        return got;
-    });
+    auto frame = encode_chunk_data(
+        request.path, request.offset, wanted,
+        [&](char* into, std::size_t length) {
+            const std::ptrdiff_t got = read_at(file.get(), into, length, request.offset);
+            read_errno = errno;
+            return got;
+        },
+        id);
     if (!frame)
-        return encode_zmq(refuse(error_code::io_error,
-                                 "cannot read " + request.path + ": " + std::strerror(read_errno)));
+        return encode_zmq(refuse(error_code::io_error, "cannot read " + request.path + ": " + std::strerror(read_errno)),
+                          id);
     return std::move(*frame);
 }
 
 } // namespace
 
 zmq::message_t FileServer::reply_frame(const SharedFiles& shares, const Decoded& request) {
+    // Every reply carries its request's id: a downloader may match replies by it.
+    const std::uint64_t id = request.request_id;
     if (!request)
-        return encode_zmq(refuse(error_code::bad_message, request.error));
+        return encode_zmq(refuse(error_code::bad_message, request.error), id);
     if (const auto* stat = std::get_if<StatFile>(&*request.message))
-        return encode_zmq(on_stat_file(shares, *stat));
+        return encode_zmq(on_stat_file(shares, *stat), id);
     if (const auto* fetch = std::get_if<FetchChunk>(&*request.message))
-        return on_fetch_chunk(shares, *fetch);
+        return on_fetch_chunk(shares, *fetch, id);
     if (const auto* manifest = std::get_if<GetManifest>(&*request.message))
-        return encode_zmq(on_get_manifest(shares, *manifest));
+        return encode_zmq(on_get_manifest(shares, *manifest), id);
     return encode_zmq(refuse(error_code::unexpected, "a file server does not take " +
-                                                         std::string(type_name(*request.message)) + " messages"));
+                                                         std::string(type_name(*request.message)) + " messages"),
+                      id);
 }
 
 Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
@@ -126,8 +124,8 @@ Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
 
 FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares,
                        std::uint64_t upload_limit)
-    : m_shares(shares), m_upload_limit(upload_limit), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
-      m_pipe_front(context, zmq::socket_type::pair), m_pipe_back(context, zmq::socket_type::pair) {
+    : m_shares(shares), m_upload_limit(upload_limit),
+      m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)) {
     if (!parse_tcp_endpoint(listen, true))
         throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
     m_router.set(zmq::sockopt::router_mandatory, 1);
@@ -138,24 +136,15 @@ FileServer::FileServer(zmq::context_t& context, const std::string& listen, const
         throw std::runtime_error("cannot listen on " + listen + ": " + e.what());
     }
     m_endpoint = m_router.get(zmq::sockopt::last_endpoint);
-    const std::string pipe = "inproc://zshare-file-server-" + std::to_string(g_pipe_counter++);
-    m_pipe_back.set(zmq::sockopt::linger, 0);
-    m_pipe_front.set(zmq::sockopt::linger, 0);
-    m_pipe_back.bind(pipe);
-    m_pipe_front.connect(pipe);
-    m_thread = std::thread([this] { run(); });
+    m_actor = std::make_unique<Actor>(context, [this](zmq::socket_t& pipe) { run(pipe); });
 }
 
-FileServer::~FileServer() {
-    try {
-        m_pipe_front.send(zmq::str_buffer("STOP"), zmq::send_flags::none);
-    } catch (const zmq::error_t&) {
-    }
-    m_thread.join();
-}
+FileServer::~FileServer() { m_actor.reset(); }
 
-void FileServer::run() {
+void FileServer::run(zmq::socket_t& pipe) {
     using Clock = std::chrono::steady_clock;
+    Reactor reactor;
+    bool stop = false;
     // With an upload limit, replies leave at the pace it allows: each is due once the ones
     // before it have had their share of time (the downloaders' windows bound the queue).
     struct Pending {
@@ -164,18 +153,22 @@ void FileServer::run() {
     };
     std::deque<Pending> queue;
     auto next_due = Clock::now();
-    for (;;) {
-        zmq::pollitem_t items[] = {{m_router.handle(), 0, ZMQ_POLLIN, 0}, {m_pipe_back.handle(), 0, ZMQ_POLLIN, 0}};
-        try {
-            zmq::poll(items, 2, queue.empty() ? std::chrono::milliseconds(-1) : until(next_due));
-        } catch (const zmq::error_t& e) {
-            if (e.num() == EINTR)
-                continue;
-            return;
+    Reactor::Timer pace;
+    const auto send_due = [&] {
+        while (!queue.empty() && Clock::now() >= next_due) {
+            const auto bytes = queue.front().frame.size();
+            (void)send_to(m_router, queue.front().link, std::move(queue.front().frame));
+            queue.pop_front();
+            next_due = std::max(next_due, Clock::now() - std::chrono::milliseconds(50)) +
+                       std::chrono::microseconds(bytes * 1000000 / m_upload_limit);
         }
-        if (items[1].revents & ZMQ_POLLIN)
-            return; // the owner says stop
-        for (int handled = 0; (items[0].revents & ZMQ_POLLIN) && handled < 64; ++handled) {
+        if (!queue.empty())
+            pace.arm_at(next_due);
+    };
+    pace = Reactor::Timer(reactor, send_due);
+    auto control = reactor.watch(pipe, [&] { stop = true; }); // the only command is stop
+    auto requests = reactor.watch(m_router, [&] {
+        for (int handled = 0; handled < 64; ++handled) {
             auto in = receive_request(m_router);
             if (!in)
                 break;
@@ -187,14 +180,11 @@ void FileServer::run() {
             }
             queue.push_back({std::move(in->link), std::move(frame)});
         }
-        while (!queue.empty() && Clock::now() >= next_due) {
-            const auto bytes = queue.front().frame.size();
-            (void)send_to(m_router, queue.front().link, std::move(queue.front().frame));
-            queue.pop_front();
-            next_due = std::max(next_due, Clock::now() - std::chrono::milliseconds(50)) +
-                       std::chrono::microseconds(bytes * 1000000 / m_upload_limit);
-        }
-    }
+        if (m_upload_limit != 0)
+            send_due();
+    });
+    while (!stop)
+        reactor.run_once();
 }
 
 } // namespace zshare::node

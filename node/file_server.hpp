@@ -3,11 +3,12 @@
 // any number of downloaders, each with several chunks in flight, are served side by side.
 #pragma once
 
+#include "actor.hpp"
 #include "codec.hpp"
 #include "shared_files.hpp"
 
+#include <memory>
 #include <string>
-#include <thread>
 #include <zmq.hpp>
 
 namespace zshare::node {
@@ -33,15 +34,14 @@ public:
     static protocol::Message answer(const SharedFiles& shares, const protocol::Decoded& request);
 
 private:
-    void run();
+    /// The serving loop, on the actor's thread, until the pipe says stop.
+    void run(zmq::socket_t& pipe);
 
     const SharedFiles& m_shares;
     std::uint64_t m_upload_limit = 0; ///< bytes per second, 0: none
-    zmq::socket_t m_router;       ///< requests from downloaders (used by the thread only)
-    zmq::socket_t m_pipe_front;   ///< the owner's end of the control pipe
-    zmq::socket_t m_pipe_back;    ///< the thread's end
-    std::string m_endpoint;       ///< bound endpoint
-    std::thread m_thread;         ///< the serving loop
+    zmq::socket_t m_router;           ///< requests from downloaders (used by the thread only)
+    std::string m_endpoint;           ///< bound endpoint
+    std::unique_ptr<Actor> m_actor;   ///< the serving thread; last, so that it stops first
 };
 
 } // namespace zshare::node

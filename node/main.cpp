@@ -1,57 +1,72 @@
 // zshare-node: a peer. Registers with the tracker, serves what it shares, downloads from other
 // peers, and takes commands on standard input.
-#include "cli_exit.hpp"
+#include "cli.hpp"
 #include "node.hpp"
-#include "stop_signal.hpp"
+#include "signals.hpp"
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
+#include <iostream>
+
+namespace {
+const char* const synopsis = R"(usage: zshare-node --name NAME [--tracker tcp://HOST:PORT] [--share PATH]...
+                   [--listen tcp://HOST:PORT] [--downloads DIR] [--peers-file FILE]
+                   [--upload-limit RATE] [--window N] [--cache-dir DIR]
+                   [--tracker-timeout-ms MS] [--peer-timeout-ms MS]
+
+A zshare peer: it registers NAME with the tracker, serves the files it shares, and downloads
+files straight from the other peers, from every holder of the same content at once, checking
+every chunk. Commands come from standard input: a prompt at a terminal (type help), one
+command per line from a pipe.
+
+  --name NAME               the user name to hold: 1-64 letters, digits, '.', '_', '-'
+  --tracker tcp://HOST:PORT the tracker (default tcp://127.0.0.1:7400)
+  --share PATH              a file or directory to share from the start (repeatable)
+  --listen tcp://HOST:PORT  the file server (default tcp://*:0, an ephemeral port)
+  --downloads DIR           where downloads go by default (default ./downloads)
+  --peers-file FILE         keep a "<name> - <host>:<port>" line per user in FILE
+  --upload-limit RATE       send at most RATE to other peers in all: 0 (no limit, the
+                            default) or at least 1MiB, such as 20MiB or 1GiB (per second)
+  --window N                most chunk requests in flight to one peer (2-256, default 16)
+  --cache-dir DIR           where manifests are cached (default ~/.cache/zshare; "": none)
+  --tracker-timeout-ms MS   how long a request to the tracker may take (default 5000)
+  --peer-timeout-ms MS      a holder silent this long is dropped (default 10000)
+  --version, -h/--help
+
+Exit status: 0 when every command and download succeeded, 1 when one failed (or the tracker
+could not be reached at the start), 2 for a bad argument or a name the tracker refused.
+)";
+} // namespace
 
 int main(int argc, char** argv) {
     zshare::node::NodeOptions options;
-    long long tracker_timeout_ms = options.tracker_timeout.count();
-    long long peer_timeout_ms = options.tuning.timeout.count();
-    CLI::App app("zshare node: share files and download them straight from other peers.\n"
-                 "Commands are read from standard input (type help).");
-    app.set_version_flag("--version", std::string("zshare-node ") + ZSHARE_VERSION);
-    app.add_option("--tracker", options.tracker, "tracker request endpoint")->capture_default_str();
-    app.add_option("--name", options.name, "user name to register")->required();
-    app.add_option("--listen", options.listen,
-                   "file server endpoint (default: an ephemeral port on every interface)");
-    app.add_option("--share", options.shares, "file or directory to share (repeatable)");
-    app.add_option("--downloads", options.downloads, "where downloads go by default")
-        ->capture_default_str();
-    app.add_option("--peers-file", options.peers_file,
-                   "keep a '<name> - <host>:<port>' list of peers in this file");
-    app.add_option("--tracker-timeout-ms", tracker_timeout_ms, "wait this long for the tracker")
-        ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
-    app.add_option("--peer-timeout-ms", peer_timeout_ms, "a silent peer is unreachable after this")
-        ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
-    app.add_option("--window", options.tuning.max_window, "most chunk requests in flight to one peer")
-        ->capture_default_str()->check(CLI::Range(2, 256));
-    std::uint64_t upload_kib = 0;
+    CLI::App app("zshare-node");
+    zshare::prepare_app(app, std::string("zshare-node ") + ZSHARE_VERSION);
+    app.add_option("--tracker", options.tracker);
+    app.add_option("--name", options.name)->required();
+    app.add_option("--listen", options.listen);
+    app.add_option("--share", options.shares);
+    app.add_option("--downloads", options.downloads);
+    app.add_option("--peers-file", options.peers_file);
+    zshare::add_milliseconds(app, "--tracker-timeout-ms", options.tracker_timeout, 1, 3600000);
+    zshare::add_milliseconds(app, "--peer-timeout-ms", options.tuning.timeout, 1, 3600000);
+    std::uint64_t window = options.tuning.max_window;
+    zshare::add_number(app, "--window", window, 2, 256);
     // Below 1 MiB/s, 1 MiB chunks would come slower than downloaders wait for a silent peer.
-    app.add_option("--upload-limit", upload_kib,
-                   "send at most this many KiB/s to other peers (0: no limit, else at least 1024)")
-        ->capture_default_str()
-        ->check(CLI::IsMember({std::uint64_t(0)}) | CLI::Range(std::uint64_t(1024), std::uint64_t(1) << 40));
-    app.add_option("--cache-dir", options.cache_dir, "where manifests are cached (\"\": nowhere)")
-        ->capture_default_str();
+    zshare::add_rate(app, "--upload-limit", options.upload_limit, std::uint64_t(1) << 20);
+    app.add_option("--cache-dir", options.cache_dir);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return zshare::cli_exit(app, e);
+        return zshare::cli_exit(app, e, synopsis);
     }
-    options.tracker_timeout = std::chrono::milliseconds(tracker_timeout_ms);
-    options.tuning.timeout = std::chrono::milliseconds(peer_timeout_ms);
+    options.tuning.max_window = static_cast<unsigned>(window);
     options.tuning.total_window = std::max(options.tuning.total_window, options.tuning.max_window);
-    options.upload_limit = upload_kib << 10;
-    zshare::install_stop_handlers();
+    zshare::install_signal_handlers();
     try {
         zshare::node::Node node(std::move(options));
         return node.run();
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
-        return 1;
+        return zshare::exit_status::failed;
     }
 }

@@ -1,17 +1,9 @@
 #include "swarm.hpp"
 
-#include "file_io.hpp"
-#include "peers_file.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <unistd.h>
 
 namespace zshare::node {
 
@@ -19,8 +11,10 @@ using namespace protocol;
 
 /// One holder as the swarm sees it.
 struct Swarm::Peer {
+    HolderId id = 0;
     Source source;
     zmq::socket_t socket;                   ///< DEALER to its file server
+    Reactor::Watch watch;                   ///< its replies (declared after the socket: goes first)
     std::deque<std::uint64_t> in_flight;    ///< chunks asked of it, in order (it answers in order)
     bool alive = true;                      ///< still in the swarm
     bool manifest_pending = true;           ///< its ManifestData reply is still to come
@@ -33,15 +27,18 @@ struct Swarm::Peer {
     Clock::time_point rate_mark;            ///< start of the current rate measurement
     std::uint64_t rate_bytes = 0;           ///< bytes since rate_mark
     double rate = 0;                        ///< bytes per second, smoothed
+    bool owes_replies() const { return manifest_pending || !in_flight.empty(); }
 };
 
-namespace {
-constexpr const char* state_magic = "zshare-partial 1";
-} // namespace
-
-Swarm::Swarm(zmq::context_t& context, SwarmSpec spec, SwarmTuning tuning)
-    : m_context(context), m_spec(std::move(spec)), m_tuning(tuning), m_started(Clock::now()),
-      m_next_save(m_started + std::chrono::seconds(1)) {
+Swarm::Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, SwarmSpec spec, SwarmTuning tuning,
+             std::function<void()> on_end)
+    : m_context(context), m_reactor(reactor), m_hasher(hasher), m_spec(std::move(spec)), m_tuning(tuning),
+      m_on_end(std::move(on_end)), m_started(Clock::now()), m_next_save(m_started + std::chrono::seconds(1)) {
+    m_timer = Reactor::Timer(m_reactor, [this] { on_timer(); });
+    m_end_timer = Reactor::Timer(m_reactor, [this] {
+        if (m_on_end)
+            m_on_end();
+    });
     const auto sources = m_spec.sources;
     m_spec.sources.clear();
     for (const auto& source : sources)
@@ -51,6 +48,14 @@ Swarm::Swarm(zmq::context_t& context, SwarmSpec spec, SwarmTuning tuning)
         fail("nobody holds " + m_spec.label);
     else if (live_peers() == 0)
         fail_for_want_of_holders();
+    on_timer();
+}
+
+Swarm::~Swarm() {
+    if (m_check_job)
+        m_hasher.cancel(m_check_job);
+    for (auto& peer : m_peers)
+        peer->watch.reset();
 }
 
 void Swarm::fail_for_want_of_holders() {
@@ -58,13 +63,6 @@ void Swarm::fail_for_want_of_holders() {
     for (const auto& peer : m_peers)
         reasons += (reasons.empty() ? "" : "; ") + peer->reason;
     fail(m_peers.size() == 1 ? reasons : "no holder of " + m_spec.label + " left (" + reasons + ")");
-}
-
-Swarm::~Swarm() {
-    if (m_state == State::running)
-        save_state();
-    if (m_fd >= 0)
-        ::close(m_fd);
 }
 
 void Swarm::add_source(const Source& source) {
@@ -76,6 +74,7 @@ void Swarm::add_source(const Source& source) {
         if (peer->source.user == source.user && (peer->alive || !peer->may_return))
             return;
     auto peer = std::make_unique<Peer>();
+    peer->id = static_cast<HolderId>(m_peers.size());
     peer->source = source;
     const std::uint64_t chunk = m_content ? m_content->manifest.chunk_size : max_chunk_length;
     peer->socket = make_socket(m_context, zmq::socket_type::dealer,
@@ -95,56 +94,44 @@ void Swarm::add_source(const Source& source) {
         problem = source.user + " advertises an endpoint that cannot be reached (" + source.endpoint +
                   "): " + e.what();
     }
+    Peer& added = *peer;
+    peer->watch = m_reactor.watch(peer->socket, [this, &added] { on_readable(added); });
     std::erase_if(m_spec.sources, [&](const Source& known) { return known.user == source.user; });
     m_spec.sources.push_back(source);
     m_peers.push_back(std::move(peer));
     if (!problem.empty())
-        return drop(*m_peers.back(), problem);
+        return drop(added, problem);
     request_chunks();
+    on_timer();
 }
 
-void Swarm::add_poll_items(std::vector<zmq::pollitem_t>& items) {
-    m_polled.clear();
-    for (auto& peer : m_peers)
-        if (peer->alive) {
-            items.push_back({peer->socket.handle(), 0, ZMQ_POLLIN, 0});
-            m_polled.push_back(peer.get());
-        }
-}
-
-void Swarm::on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first) {
-    // The items follow the peers add_poll_items() saw (some may have been dropped since).
-    const std::vector<Peer*> polled = m_polled;
+void Swarm::on_readable(Peer& peer) {
     DecodeLimits limits;
     limits.max_bytes = 64u << 20;
     limits.max_frame = limits.max_bytes + (64u << 10);
-    for (std::size_t i = 0; i < polled.size() && first + i < items.size(); ++i) {
-        if (!(items[first + i].revents & ZMQ_POLLIN))
-            continue;
-        Peer& peer = *polled[i];
-        while (peer.alive && m_state == State::running) {
-            zmq::message_t frame;
-            if (!peer.socket.recv(frame, zmq::recv_flags::dontwait))
-                break;
-            peer.deadline = Clock::now() + m_tuning.timeout;
-            if (frame.more()) {
-                drain_frames(peer.socket);
-                drop(peer, peer.source.user + " sent a malformed reply: a multi-frame message");
-                break;
-            }
-            // Chunks, by far the most frames, are checked and written from where they lie in
-            // the frame; the rest is decoded.
-            if (auto chunk = view_chunk_data(frame, limits); chunk && !peer.manifest_pending) {
-                on_chunk(peer, *chunk);
-                continue;
-            }
-            const Decoded reply = decode(frame, limits);
-            if (!reply) {
-                drop(peer, peer.source.user + " sent a malformed reply: " + reply.error);
-                break;
-            }
-            on_reply(peer, *reply.message);
+    // A bounded batch, so that one fast holder cannot starve the rest of the loop.
+    for (int handled = 0; handled < 64 && peer.alive && m_state == State::running; ++handled) {
+        zmq::message_t frame;
+        if (!peer.socket.recv(frame, zmq::recv_flags::dontwait))
+            break;
+        peer.deadline = Clock::now() + m_tuning.timeout;
+        if (frame.more()) {
+            drain_frames(peer.socket);
+            drop(peer, peer.source.user + " sent a malformed reply: a multi-frame message");
+            break;
         }
+        // Chunks, by far the most frames, are checked and written from where they lie in the
+        // frame; the rest is decoded.
+        if (auto chunk = view_chunk_data(frame, limits); chunk && !peer.manifest_pending) {
+            on_chunk(peer, *chunk);
+            continue;
+        }
+        const Decoded reply = decode(frame, limits);
+        if (!reply) {
+            drop(peer, peer.source.user + " sent a malformed reply: " + reply.error);
+            break;
+        }
+        on_reply(peer, *reply.message);
     }
 }
 
@@ -170,90 +157,56 @@ void Swarm::on_manifest(Peer& peer, const ManifestData& data) {
             return drop(peer, peer.source.user + " sent a bad manifest: " + error);
         m_content = std::move(*content);
         m_manifest_from = peer.source.user;
-        if (!open_partial())
+        open_partial();
+        if (m_state != State::running)
             return;
     }
     request_chunks();
 }
 
-bool Swarm::open_partial() {
-    const std::uint64_t chunks = m_content->chunks();
-    m_verified.assign(chunks, 0);
-    m_requests.assign(chunks, 0);
-    m_failed_from.assign(chunks, nullptr);
-    std::error_code ec;
-    const auto parent = std::filesystem::path(m_spec.local_path).parent_path();
-    if (!parent.empty())
-        std::filesystem::create_directories(parent, ec);
-
-    // A partial file from an earlier run of the same content: keep what still verifies.
-    std::vector<std::uint8_t> claimed;
-    {
-        std::ifstream in(state_path());
-        std::string magic, id, bitmap;
-        std::uint64_t size = 0, chunk_size = 0;
-        std::getline(in, magic);
-        in >> id >> size >> chunk_size >> bitmap;
-        if (magic == state_magic && id == m_spec.content_id && size == m_content->manifest.size &&
-            chunk_size == m_content->manifest.chunk_size && bitmap.size() == chunks)
-            for (const char c : bitmap)
-                claimed.push_back(c == '1');
-    }
-    const int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (claimed.empty() ? O_TRUNC : 0);
-    m_fd = ::open(part_path().c_str(), flags, 0644);
-    if (m_fd < 0) {
-        fail("cannot write " + part_path() + ": " + std::strerror(errno));
-        return false;
-    }
-    if (::ftruncate(m_fd, static_cast<off_t>(m_content->manifest.size)) != 0) {
-        fail("cannot write " + part_path() + ": " + std::strerror(errno));
-        return false;
-    }
-    std::string buffer;
-    for (std::uint64_t index = 0; index < claimed.size(); ++index) {
-        if (!claimed[index])
-            continue;
-        const std::uint64_t length = m_content->chunk_length(index);
-        buffer.resize(length);
-        if (read_at(m_fd, buffer.data(), length, index * m_content->manifest.chunk_size) == std::ptrdiff_t(length) &&
-            m_content->chunk_matches(index, buffer.data(), length)) {
-            m_verified[index] = 1;
-            ++m_verified_count;
-            m_verified_bytes += length;
-        }
-    }
-    m_resumed_bytes = m_verified_bytes;
-    save_state();
-    if (m_verified_count == chunks)
-        finish();
-    return m_state == State::running;
+void Swarm::open_partial() {
+    m_picker = ChunkPicker(m_content->chunks());
+    std::string error;
+    m_file = PartialFile::open(m_spec.local_path, *m_content, error);
+    if (!m_file)
+        return fail(error);
+    if (m_picker.complete())
+        return finish(); // an empty file
+    // What an earlier run wrote is checked again on the hashing worker; meanwhile the rest is
+    // fetched, and those chunks are left alone until the check says.
+    const auto& claimed = m_file->claimed();
+    if (claimed.empty())
+        return;
+    for (const auto index : claimed)
+        m_picker.checking(index);
+    m_check_job = m_hasher.verify(m_file->part_path(), *m_content, claimed,
+                                  [this](std::vector<std::uint64_t> good) { on_checked(good); });
 }
 
-std::optional<std::uint64_t> Swarm::pick_chunk(const Peer& peer) {
-    const std::uint64_t chunks = m_verified.size();
-    while (m_first_missing < chunks && (m_verified[m_first_missing] || m_requests[m_first_missing]))
-        ++m_first_missing;
-    // A chunk that failed verification from this peer goes to another one while there is one.
-    const bool choosy = live_peers() > 1;
-    for (std::uint64_t index = m_first_missing; index < chunks; ++index)
-        if (!m_verified[index] && m_requests[index] == 0 && !(choosy && m_failed_from[index] == &peer))
-            return index;
-    // End game: every missing chunk is in flight somewhere. Ask for the one asked least, if
-    // not of this peer already, so that one slow holder cannot hold up the last chunks.
-    std::optional<std::uint64_t> best;
-    for (std::uint64_t index = 0; index < chunks; ++index) {
-        if (m_verified[index] || m_requests[index] >= 2 ||
-            std::find(peer.in_flight.begin(), peer.in_flight.end(), index) != peer.in_flight.end())
-            continue;
-        if (!best || m_requests[index] < m_requests[*best])
-            best = index;
+void Swarm::on_checked(const std::vector<std::uint64_t>& good) {
+    m_check_job = 0;
+    if (m_state != State::running)
+        return;
+    for (const auto index : good) {
+        m_picker.verified(index);
+        m_file->mark_verified(index);
+        m_verified_bytes += m_content->chunk_length(index);
+        m_resumed_bytes += m_content->chunk_length(index);
     }
-    return best;
+    for (const auto index : m_file->claimed())
+        if (m_picker.state(index) == ChunkPicker::ChunkState::checking) {
+            m_picker.missing(index);
+            m_file->refute(index);
+        }
+    if (m_picker.complete())
+        return finish();
+    request_chunks();
 }
 
 void Swarm::request_chunks() {
     if (m_state != State::running || !m_content)
         return;
+    const bool choosy = live_peers() > 1;
     // Round-robin one request at a time, so that the total window is shared out fairly.
     for (bool progress = true; progress && m_in_flight < m_tuning.total_window;) {
         progress = false;
@@ -262,21 +215,21 @@ void Swarm::request_chunks() {
             if (!peer.alive || peer.manifest_pending || peer.in_flight.size() >= peer.window ||
                 m_in_flight >= m_tuning.total_window)
                 continue;
-            const auto index = pick_chunk(peer);
+            const auto index = m_picker.pick(peer.id, peer.in_flight, choosy);
             if (!index)
                 continue;
-            const std::uint64_t chunk_size = m_content->manifest.chunk_size;
-            if (!send(peer.socket, FetchChunk{peer.source.path, *index * chunk_size,
+            if (!send(peer.socket, FetchChunk{peer.source.path, *index * m_content->manifest.chunk_size,
                                                m_content->chunk_length(*index)}))
                 continue; // its queue is full: its replies will make room
             if (peer.in_flight.empty())
                 peer.deadline = Clock::now() + m_tuning.timeout;
             peer.in_flight.push_back(*index);
-            ++m_requests[*index];
+            m_picker.asked(*index);
             ++m_in_flight;
             progress = true;
         }
     }
+    on_timer();
 }
 
 void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk) {
@@ -286,44 +239,44 @@ void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk) {
         return drop(peer, peer.source.user + " sent a chunk that was not asked for");
     const std::uint64_t index = peer.in_flight.front();
     peer.in_flight.pop_front();
-    --m_requests[index];
+    m_picker.settled(index);
     --m_in_flight;
-    if (!m_verified[index]) {
-        const std::string_view data(chunk.data, chunk.size);
-        if (!m_content->chunk_matches(index, data.data(), data.size())) {
+    if (m_picker.state(index) == ChunkPicker::ChunkState::missing) {
+        if (!m_content->chunk_matches(index, chunk.data, chunk.size)) {
             // Thrown away and asked again, of another holder when there is one.
-            m_failed_from[index] = &peer;
-            if (index < m_first_missing)
-                m_first_missing = index;
+            m_picker.failed(index, peer.id);
             if (++peer.bad_chunks >= m_tuning.max_bad_chunks)
                 return drop(peer, peer.source.user + " sent " + std::to_string(peer.bad_chunks) +
                                       " chunks that fail verification");
         } else {
-            if (const int error = write_at(m_fd, data.data(), data.size(), chunk.offset); error != 0)
-                return fail("cannot write " + part_path() + ": " + std::strerror(error));
-            m_verified[index] = 1;
-            ++m_verified_count;
-            m_verified_bytes += data.size();
-            peer.bytes += data.size();
-            m_state_dirty = true;
+            if (const int error = m_file->write(index, chunk.data, chunk.size); error != 0)
+                return fail("cannot write " + m_file->part_path() + ": " + std::strerror(error));
+            m_picker.verified(index);
+            m_file->mark_verified(index);
+            m_verified_bytes += chunk.size;
+            peer.bytes += chunk.size;
         }
     }
-    // The window follows the holder's rate: about 30 ms worth of chunks in flight.
-    peer.rate_bytes += chunk.size;
-    const auto now = Clock::now();
-    const double elapsed = std::chrono::duration<double>(now - peer.rate_mark).count();
-    if (elapsed >= 0.1) {
-        const double sample = double(peer.rate_bytes) / elapsed;
-        peer.rate = peer.rate == 0 ? sample : 0.7 * peer.rate + 0.3 * sample;
-        peer.rate_bytes = 0;
-        peer.rate_mark = now;
-        const double wanted = peer.rate * 0.03 / double(chunk_size) + 2;
-        peer.window = static_cast<unsigned>(
-            std::clamp(wanted, double(m_tuning.min_window), double(m_tuning.max_window)));
-    }
-    if (m_verified_count == m_verified.size())
+    adapt_window(peer, chunk.size);
+    if (m_picker.complete())
         return finish();
     request_chunks();
+}
+
+void Swarm::adapt_window(Peer& peer, std::size_t bytes) {
+    // The window follows the holder's rate: about 30 ms worth of chunks in flight.
+    peer.rate_bytes += bytes;
+    const auto now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - peer.rate_mark).count();
+    if (elapsed < 0.1)
+        return;
+    const double sample = double(peer.rate_bytes) / elapsed;
+    peer.rate = peer.rate == 0 ? sample : 0.7 * peer.rate + 0.3 * sample;
+    peer.rate_bytes = 0;
+    peer.rate_mark = now;
+    const double wanted = peer.rate * 0.03 / double(m_content->manifest.chunk_size) + 2;
+    peer.window =
+        static_cast<unsigned>(std::clamp(wanted, double(m_tuning.min_window), double(m_tuning.max_window)));
 }
 
 void Swarm::drop(Peer& peer, std::string reason) {
@@ -332,11 +285,11 @@ void Swarm::drop(Peer& peer, std::string reason) {
     peer.alive = false;
     peer.reason = std::move(reason);
     for (const auto index : peer.in_flight) {
-        --m_requests[index];
+        m_picker.settled(index);
         --m_in_flight;
-        m_first_missing = std::min(m_first_missing, index);
     }
     peer.in_flight.clear();
+    peer.watch.reset();
     peer.socket.close();
     if (m_state != State::running)
         return;
@@ -353,88 +306,65 @@ void Swarm::drop_source(const std::string& user, const std::string& reason) {
         }
 }
 
-void Swarm::on_time(Clock::time_point now) {
+void Swarm::on_timer() {
     if (m_state != State::running)
-        return;
+        return m_timer.disarm();
+    const auto now = Clock::now();
     for (auto& peer : m_peers)
-        if (peer->alive && (peer->manifest_pending || !peer->in_flight.empty()) && now >= peer->deadline)
+        if (peer->alive && peer->owes_replies() && now >= peer->deadline)
             drop(*peer, peer->source.user + " (" + peer->source.endpoint +
                             ") is unreachable: no answer within " + seconds_text(m_tuning.timeout));
-    if (m_state == State::running && now >= m_next_save) {
-        if (m_state_dirty)
-            save_state();
+    if (m_state != State::running)
+        return;
+    if (now >= m_next_save) {
+        if (m_file)
+            m_file->save_state();
         m_next_save = now + std::chrono::seconds(1);
     }
-}
-
-Swarm::Clock::time_point Swarm::deadline() const {
-    auto next = m_next_save;
+    m_timer.arm_at(m_next_save);
     for (const auto& peer : m_peers)
-        if (peer->alive && (peer->manifest_pending || !peer->in_flight.empty()))
-            next = std::min(next, peer->deadline);
-    return next;
-}
-
-void Swarm::save_state() {
-    if (!m_content || m_fd < 0)
-        return;
-    std::ostringstream text;
-    text << state_magic << "\n"
-         << m_spec.content_id << " " << m_content->manifest.size << " " << m_content->manifest.chunk_size << "\n";
-    for (const auto verified : m_verified)
-        text << (verified ? '1' : '0');
-    text << (m_verified.empty() ? "-" : "") << "\n";
-    // Data first, then the state that vouches for it.
-    ::fdatasync(m_fd);
-    (void)write_file_atomically(state_path(), text.str());
-    m_state_dirty = false;
+        if (peer->alive && peer->owes_replies())
+            m_timer.arm_no_later_than(peer->deadline);
 }
 
 void Swarm::cancel() {
-    if (m_state == State::running) {
-        save_state();
+    if (m_state == State::running)
         fail("cancelled");
-    }
 }
 
 void Swarm::finish() {
-    if (m_state_dirty)
-        save_state(); // should the rename fail, the partial file is known complete
-    if (::close(m_fd) != 0) {
-        m_fd = -1;
-        return fail("cannot write " + part_path() + ": " + std::strerror(errno));
-    }
-    m_fd = -1;
-    // RENAME_NOREPLACE: a file that appeared at the final path meanwhile is never overwritten.
-    if (::renameat2(AT_FDCWD, part_path().c_str(), AT_FDCWD, m_spec.local_path.c_str(), RENAME_NOREPLACE) != 0)
-        return fail("cannot move " + part_path() + " to " + m_spec.local_path + ": " + std::strerror(errno));
-    ::unlink(state_path().c_str());
+    if (auto problem = m_file->finish(); !problem.empty())
+        return fail(problem);
+    m_file.reset();
     m_state = State::done;
-    m_finished = Clock::now();
-    for (auto& peer : m_peers)
-        if (peer->alive) {
-            peer->alive = false;
-            peer->socket.close();
-        }
+    end();
 }
 
 void Swarm::fail(std::string reason) {
     if (m_state != State::running)
         return;
-    if (m_state_dirty)
-        save_state();
     m_state = State::failed;
     m_error = std::move(reason);
+    m_file.reset(); // saves the state: the download can resume
+    end();
+}
+
+void Swarm::end() {
     m_finished = Clock::now();
-    if (m_fd >= 0) {
-        ::close(m_fd);
-        m_fd = -1;
+    m_timer.disarm();
+    if (m_check_job) {
+        m_hasher.cancel(m_check_job);
+        m_check_job = 0;
     }
     for (auto& peer : m_peers)
         if (peer->alive) {
             peer->alive = false;
+            peer->watch.reset();
             peer->socket.close();
         }
+    // Told from the loop: the owner may be in the middle of something that led here. (A
+    // timer, not a deferred call: it goes with this object should the owner drop it first.)
+    m_end_timer.arm_at(Clock::now());
 }
 
 std::size_t Swarm::live_peers() const {

@@ -1,26 +1,28 @@
-// One verified download of one content id from every peer that holds it.
+// One verified download of one content id from every peer that holds it: the holders, their
+// sockets and windows. Which chunk to ask for is the ChunkPicker's business, where the bytes
+// go the PartialFile's; chunks found in a partial file of an earlier run are checked again by
+// the Hasher, off the loop, while the missing ones are fetched.
 //
 // The manifest is asked of every holder and used only once it hashes to the content id. Then
 // chunks are requested from all holders at once, each holder kept busy with a window of
 // requests sized to its measured rate (credit-based flow control: faster peers get more in
-// flight), lowest missing chunk first, and, when nothing is left to ask for, the chunks still
-// in flight are asked of idle holders as well (end game). Every chunk is checked against its
-// hash before it is written; a bad one is asked again, elsewhere when possible, and a holder
-// that keeps sending bad ones is dropped. A holder that stops answering, leaves or fails costs
-// only its chunks in flight.
-//
-// Bytes go to "<final>.part"; "<final>.part.state" records which chunks are verified, so a
-// download that is interrupted (killed, cancelled, no holder left) continues from there when
-// started again. Both are replaced by the final file, renamed into place, when complete.
-// Driven by the owner's poll loop: nothing here blocks.
+// flight). Every chunk is checked against its hash before it is written; a bad one is asked
+// again, elsewhere when possible, and a holder that keeps sending bad ones is dropped. A
+// holder that stops answering, leaves or fails costs only its chunks in flight.
+// Driven by the owner's Reactor: nothing here blocks.
 #pragma once
 
+#include "chunk_picker.hpp"
 #include "codec.hpp"
 #include "content.hpp"
+#include "hasher.hpp"
+#include "partial_file.hpp"
+#include "reactor.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,21 +60,13 @@ public:
     enum class State { running, done, failed };
     using Clock = std::chrono::steady_clock;
 
-    /// Connects to every source and asks each for the manifest.
-    Swarm(zmq::context_t& context, SwarmSpec spec, SwarmTuning tuning);
-    /// Saves the progress of an unfinished download so that it can resume.
+    /// Connects to every source and asks each for the manifest. `on_end` runs (from the loop,
+    /// never from inside a call of the owner's) once the download is done or has failed.
+    Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, SwarmSpec spec, SwarmTuning tuning,
+          std::function<void()> on_end);
     ~Swarm();
     Swarm(const Swarm&) = delete;
     Swarm& operator=(const Swarm&) = delete;
-
-    /// Appends a poll item for each live holder's socket.
-    void add_poll_items(std::vector<zmq::pollitem_t>& items);
-    /// Handles the replies that the items added by add_poll_items() (from `first` on) report.
-    void on_poll(const std::vector<zmq::pollitem_t>& items, std::size_t first);
-    /// Drops silent holders and saves progress now and then.
-    void on_time(Clock::time_point now);
-    /// Returns: when on_time() must be called next.
-    Clock::time_point deadline() const;
 
     /// Adds a holder that appeared meanwhile (ignored when known).
     void add_source(const Source& source);
@@ -91,8 +85,10 @@ public:
     const Content* content() const { return m_content ? &*m_content : nullptr; }
     /// Returns: bytes verified and written, those found already verified included.
     std::uint64_t verified_bytes() const { return m_verified_bytes; }
-    /// Returns: bytes found verified in a partial file when the download started.
+    /// Returns: bytes of an earlier run's partial file that checked out again.
     std::uint64_t resumed_bytes() const { return m_resumed_bytes; }
+    /// Returns: true while chunks of an earlier run are being checked again.
+    bool checking() const { return m_check_job != 0; }
     /// Returns: holders still in the swarm.
     std::size_t live_peers() const;
     /// Returns: the holders that delivered verified chunks (or the manifest, when no chunk
@@ -105,43 +101,44 @@ public:
 
 private:
     struct Peer;
+    void on_readable(Peer& peer);
     void on_reply(Peer& peer, const protocol::Message& reply);
     void on_manifest(Peer& peer, const protocol::ManifestData& data);
     void on_chunk(Peer& peer, const protocol::ChunkDataView& chunk);
-    bool open_partial();
+    void on_checked(const std::vector<std::uint64_t>& good);
+    void open_partial();
     void request_chunks();
-    std::optional<std::uint64_t> pick_chunk(const Peer& peer);
+    void adapt_window(Peer& peer, std::size_t bytes);
     void drop(Peer& peer, std::string reason);
-    void save_state();
+    void on_timer();
     void finish();
     void fail(std::string reason);
     void fail_for_want_of_holders();
-    std::string part_path() const { return m_spec.local_path + ".part"; }
-    std::string state_path() const { return m_spec.local_path + ".part.state"; }
+    void end();
 
     zmq::context_t& m_context;
+    Reactor& m_reactor;
+    Hasher& m_hasher;
     SwarmSpec m_spec;
     SwarmTuning m_tuning;
+    std::function<void()> m_on_end;
     std::vector<std::unique_ptr<Peer>> m_peers; ///< every holder, live or dropped
-    std::vector<Peer*> m_polled;                ///< the peers of the last add_poll_items()
     std::optional<Content> m_content;           ///< the verified manifest
     std::string m_manifest_from;                ///< the holder whose manifest was taken
-    std::vector<std::uint8_t> m_verified;       ///< per chunk: 1 once verified and written
-    std::vector<std::uint16_t> m_requests;      ///< per chunk: requests in flight
-    std::vector<const Peer*> m_failed_from;     ///< per chunk: the last holder whose copy was bad
-    std::uint64_t m_first_missing = 0;          ///< no chunk before it is missing and unrequested
-    std::uint64_t m_verified_count = 0;         ///< chunks verified
-    std::uint64_t m_verified_bytes = 0;         ///< their bytes
-    std::uint64_t m_resumed_bytes = 0;          ///< verified before this run
+    ChunkPicker m_picker;
+    std::unique_ptr<PartialFile> m_file;
+    Hasher::JobId m_check_job = 0;              ///< resumed chunks being checked again
+    std::uint64_t m_verified_bytes = 0;
+    std::uint64_t m_resumed_bytes = 0;
     std::size_t m_in_flight = 0;                ///< requests in flight in all
-    int m_fd = -1;                              ///< the partial file
-    bool m_state_dirty = false;                 ///< verified chunks not yet in the state file
     State m_state = State::running;
     bool m_starting = true;                     ///< in the constructor: no verdict on holders yet
     std::string m_error;
     Clock::time_point m_started;
     Clock::time_point m_finished;
     Clock::time_point m_next_save;
+    Reactor::Timer m_timer;                     ///< silent holders, saving progress
+    Reactor::Timer m_end_timer;                 ///< tells the owner of the end, from the loop
 };
 
 } // namespace zshare::node

@@ -46,8 +46,8 @@ public:
             value(field);
         });
     }
-    void envelope(const Message& message) {
-        m_pk.pack_array(3);
+    void envelope(const Message& message, std::uint64_t request_id) {
+        m_pk.pack_array(request_id == 0 ? 3 : 4);
         m_pk.pack_uint64(protocol_version);
         std::visit(
             [&](const auto& m) {
@@ -55,19 +55,21 @@ public:
                 value(m);
             },
             message);
+        if (request_id != 0)
+            m_pk.pack_uint64(request_id);
     }
 
 private:
     msgpack::packer<msgpack::sbuffer> m_pk;
 };
 
-msgpack::sbuffer pack(const Message& message) {
+msgpack::sbuffer pack(const Message& message, std::uint64_t request_id) {
     // Room for the largest field up front: growing the buffer copies it each time.
     std::size_t room = 256;
     if (const auto* chunk = std::get_if<ChunkData>(&message))
         room += chunk->data.data.size() + chunk->path.size();
     msgpack::sbuffer buffer(room);
-    Packer(buffer).envelope(message);
+    Packer(buffer).envelope(message, request_id);
     return buffer;
 }
 
@@ -148,13 +150,13 @@ std::string_view type_name(const Message& message) {
     return std::visit([](const auto& m) { return m.type; }, message);
 }
 
-std::string encode(const Message& message) {
-    const auto buffer = pack(message);
+std::string encode(const Message& message, std::uint64_t request_id) {
+    const auto buffer = pack(message, request_id);
     return std::string(buffer.data(), buffer.size());
 }
 
-zmq::message_t encode_zmq(const Message& message) {
-    auto buffer = pack(message);
+zmq::message_t encode_zmq(const Message& message, std::uint64_t request_id) {
+    auto buffer = pack(message, request_id);
     const std::size_t size = buffer.size();
     // sbuffer allocates with malloc: hand its block to ZeroMQ, which frees it when sent.
     char* block = buffer.release();
@@ -163,13 +165,21 @@ zmq::message_t encode_zmq(const Message& message) {
 
 std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::uint64_t offset,
                                                 std::size_t length,
-                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill) {
-    // Pack everything but the bin body, then let `fill` write the body in place.
+                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill,
+                                                std::uint64_t request_id) {
+    // Pack everything but the bin body, then let `fill` write the body in place. The request
+    // id, when there is one, follows the body: it is packed after the bytes are in.
+    const auto trailer = [&] {
+        msgpack::sbuffer buffer(16);
+        if (request_id != 0)
+            msgpack::packer<msgpack::sbuffer>(buffer).pack_uint64(request_id);
+        return std::string(buffer.data(), buffer.size());
+    }();
     const auto header = [&](std::size_t body) {
         msgpack::sbuffer buffer(256 + path.size());
         msgpack::packer<msgpack::sbuffer> pk(buffer);
         Packer fields(buffer);
-        pk.pack_array(3);
+        pk.pack_array(request_id == 0 ? 3 : 4);
         pk.pack_uint64(protocol_version);
         fields.value(ChunkData::type);
         pk.pack_map(3);
@@ -182,20 +192,24 @@ std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::ui
         return std::string(buffer.data(), buffer.size());
     };
     std::string head = header(length);
-    zmq::message_t frame(head.size() + length);
+    zmq::message_t frame(head.size() + length + trailer.size());
     char* bytes = static_cast<char*>(frame.data());
     std::memcpy(bytes, head.data(), head.size());
     const std::ptrdiff_t written = fill(bytes + head.size(), length);
     if (written < 0)
         return std::nullopt;
-    if (static_cast<std::size_t>(written) == length)
+    if (static_cast<std::size_t>(written) == length) {
+        std::memcpy(bytes + head.size() + length, trailer.data(), trailer.size());
         return frame;
+    }
     // Short: the bin header changes, so the frame is built again (rare: the file shrank).
     const std::string short_head = header(static_cast<std::size_t>(written));
-    zmq::message_t shorter(short_head.size() + static_cast<std::size_t>(written));
-    std::memcpy(shorter.data(), short_head.data(), short_head.size());
-    std::memcpy(static_cast<char*>(shorter.data()) + short_head.size(), bytes + head.size(),
-                static_cast<std::size_t>(written));
+    const auto got = static_cast<std::size_t>(written);
+    zmq::message_t shorter(short_head.size() + got + trailer.size());
+    char* into = static_cast<char*>(shorter.data());
+    std::memcpy(into, short_head.data(), short_head.size());
+    std::memcpy(into + short_head.size(), bytes + head.size(), got);
+    std::memcpy(into + short_head.size() + got, trailer.data(), trailer.size());
     return shorter;
 }
 
@@ -205,7 +219,8 @@ namespace {
 /// FieldError. Strings and binary data stay in `data` (msgpack references them, no copy).
 /// Returns: an empty string, or why the frame is malformed.
 template <class Use>
-std::string with_envelope(const void* data, std::size_t size, const DecodeLimits& limits, Use&& use) {
+std::string with_envelope(const void* data, std::size_t size, const DecodeLimits& limits,
+                          std::uint64_t& request_id, Use&& use) {
     if (size > limits.max_frame)
         return "message of " + std::to_string(size) + " bytes exceeds the limit of " +
                std::to_string(limits.max_frame);
@@ -219,8 +234,8 @@ std::string with_envelope(const void* data, std::size_t size, const DecodeLimits
         if (offset != size)
             return "trailing bytes after the message";
         const msgpack::object& root = handle.get();
-        if (root.type != msgpack::type::ARRAY || root.via.array.size != 3)
-            return "not a zshare frame: expected [version, type, body]";
+        if (root.type != msgpack::type::ARRAY || root.via.array.size < 3)
+            return "not a zshare frame: expected [version, type, body, request id]";
         const msgpack::object& version = root.via.array.ptr[0];
         const msgpack::object& type = root.via.array.ptr[1];
         if (version.type != msgpack::type::POSITIVE_INTEGER)
@@ -228,6 +243,13 @@ std::string with_envelope(const void* data, std::size_t size, const DecodeLimits
         if (version.via.u64 != protocol_version)
             return "unsupported protocol version " + std::to_string(version.via.u64) +
                    " (this side speaks " + std::to_string(protocol_version) + ")";
+        // Elements after the request id are ignored: a later version may add some.
+        if (root.via.array.size >= 4) {
+            const msgpack::object& id = root.via.array.ptr[3];
+            if (id.type != msgpack::type::POSITIVE_INTEGER)
+                return "request id must be an unsigned integer";
+            request_id = id.via.u64;
+        }
         if (type.type != msgpack::type::STR)
             return "message type must be a string";
         return use(std::string_view(type.via.str.ptr, type.via.str.size), root.via.array.ptr[2]);
@@ -248,7 +270,8 @@ std::string with_envelope(const void* data, std::size_t size, const DecodeLimits
 
 Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
     Decoded result;
-    result.error = with_envelope(data, size, limits, [&](std::string_view type, const msgpack::object& body) {
+    result.error = with_envelope(data, size, limits, result.request_id,
+                                 [&](std::string_view type, const msgpack::object& body) {
         // The reader copies each string once into the message, before `data` can go away.
         result.message = body_of(type, body);
         return result.message ? std::string() : "unknown message type '" + std::string(type) + "'";
@@ -260,8 +283,9 @@ Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
 
 std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const DecodeLimits& limits) {
     ChunkDataView view;
-    const std::string error =
-        with_envelope(frame.data(), frame.size(), limits, [&](std::string_view type, const msgpack::object& body) {
+    const std::string error = with_envelope(
+        frame.data(), frame.size(), limits, view.request_id,
+        [&](std::string_view type, const msgpack::object& body) {
             if (type != ChunkData::type || body.type != msgpack::type::MAP)
                 return std::string("not a ChunkData");
             // Path and offset are copied as usual; the data is pointed at, where it lies. The

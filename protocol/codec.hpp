@@ -1,7 +1,8 @@
 // The one codec: Message <-> msgpack bytes. Nothing else in zshare includes msgpack.
 //
-// A frame is the msgpack array [version, type, body]: `version` is protocol_version, `type`
-// the message's wire name, `body` a map of its fields. Decoding never throws: it bounds every
+// A frame is the msgpack array [version, type, body] or [version, type, body, request_id]:
+// `version` is protocol_version, `type` the message's wire name, `body` a map of its fields,
+// and `request_id` (a positive integer, absent when 0) ties a reply to its request. Decoding never throws: it bounds every
 // size msgpack would otherwise trust (4 GiB by default), requires the whole frame to be one
 // object, checks every field's type, and returns the reason when anything is off.
 #pragma once
@@ -30,14 +31,17 @@ struct DecodeLimits {
 struct Decoded {
     std::optional<Message> message; ///< set on success
     std::string error;              ///< set on failure: a one-line reason
+    std::uint64_t request_id = 0;   ///< the envelope's request id (0: none), read even when
+                                    ///< the body is malformed, so that the Error reply carries it
     explicit operator bool() const { return message.has_value(); }
 };
 
-/// Returns: the frame for `message`. Throws: std::bad_alloc only.
-std::string encode(const Message& message);
+/// Returns: the frame for `message`, with `request_id` in the envelope unless it is 0.
+/// Throws: std::bad_alloc only.
+std::string encode(const Message& message, std::uint64_t request_id = 0);
 
 /// Returns: `message` as a ZeroMQ message, built without copying the packed bytes again.
-zmq::message_t encode_zmq(const Message& message);
+zmq::message_t encode_zmq(const Message& message, std::uint64_t request_id = 0);
 
 /// Builds the frame of ChunkData{path, offset, <length bytes>} with the bytes written straight
 /// into it by `fill(into, length)`, which returns how many it wrote (fewer when the file
@@ -45,7 +49,8 @@ zmq::message_t encode_zmq(const Message& message);
 /// Returns: the frame, or nothing when `fill` failed.
 std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::uint64_t offset,
                                                 std::size_t length,
-                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill);
+                                                const std::function<std::ptrdiff_t(char*, std::size_t)>& fill,
+                                                std::uint64_t request_id = 0);
 
 /// Returns: the decoded message, or an error naming the first problem found. Never throws.
 Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits = {});
@@ -56,6 +61,7 @@ struct ChunkDataView {
     std::uint64_t offset = 0; ///< as in ChunkData
     const char* data = nullptr; ///< the chunk's bytes, inside the frame
     std::size_t size = 0;     ///< their number
+    std::uint64_t request_id = 0; ///< as in Decoded
 };
 
 /// Returns: a view of `frame` when it is a valid ChunkData (the view lives as long as the

@@ -15,7 +15,7 @@
 namespace zshare::protocol {
 
 /// Version of the envelope and of the message set; a peer speaking another version is refused.
-inline constexpr std::uint64_t protocol_version = 1;
+inline constexpr std::uint64_t protocol_version = 2;
 
 /// Opaque bytes, carried as msgpack `bin` (text travels as msgpack `str`).
 struct Bytes {
@@ -111,10 +111,14 @@ struct Welcome {
     std::string publish;    ///< event PUB endpoint; a wildcard host means "the tracker's host"
     std::uint64_t epoch = 0; ///< random per tracker run; events of another epoch are foreign
     std::uint64_t seq = 0;   ///< sequence number of the last event published
+    std::uint64_t heartbeat_ms = 0; ///< as in Connected: how often an observer may Ping
+    std::uint64_t ttl_ms = 0;       ///< as in Connected: silent this long, the tracker is gone
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("publish", s.publish);
         v("epoch", s.epoch);
         v("seq", s.seq);
+        v("heartbeat_ms", s.heartbeat_ms);
+        v("ttl_ms", s.ttl_ms);
     }
     bool operator==(const Welcome&) const = default;
 };

@@ -19,12 +19,13 @@ void allow_ipv6_for(zmq::socket_ref socket, const std::string& endpoint) {
         socket.set(zmq::sockopt::ipv6, 1);
 }
 
-bool send(zmq::socket_ref socket, const Message& message) {
-    return socket.send(encode_zmq(message), zmq::send_flags::dontwait).has_value();
+bool send(zmq::socket_ref socket, const Message& message, std::uint64_t request_id) {
+    return socket.send(encode_zmq(message, request_id), zmq::send_flags::dontwait).has_value();
 }
 
-bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message) {
-    return send_to(router, routing_id, encode_zmq(message));
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message,
+             std::uint64_t request_id) {
+    return send_to(router, routing_id, encode_zmq(message, request_id));
 }
 
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame) {
@@ -81,12 +82,6 @@ std::optional<RoutedRequest> receive_request(zmq::socket_ref router, const Decod
         in.request = decode(body, limits);
     }
     return in;
-}
-
-std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    return left.count() < 0 ? std::chrono::milliseconds(0) : left + std::chrono::milliseconds(1);
 }
 
 std::string seconds_text(std::chrono::milliseconds duration) {

@@ -19,13 +19,15 @@ zmq::socket_t make_socket(zmq::context_t& context, zmq::socket_type type, std::i
 /// bind to every interface ("*") take IPv6 as well as IPv4.
 void allow_ipv6_for(zmq::socket_ref socket, const std::string& endpoint);
 
-/// Sends `message` as one frame. Returns: false when the socket would block (full queue).
+/// Sends `message` as one frame, with `request_id` in its envelope (0: none).
+/// Returns: false when the socket would block (full queue, or no connection yet).
 /// Throws: zmq::error_t on other errors (EHOSTUNREACH from a ROUTER_MANDATORY socket).
-bool send(zmq::socket_ref socket, const Message& message);
+bool send(zmq::socket_ref socket, const Message& message, std::uint64_t request_id = 0);
 
 /// Sends `message` to the peer `routing_id` of a ROUTER socket without blocking.
 /// Returns: false when the peer is gone or its queue is full; the reply is then dropped.
-bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message);
+bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Message& message,
+             std::uint64_t request_id = 0);
 
 /// The same with a frame already encoded.
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame);
@@ -46,9 +48,6 @@ std::optional<RoutedRequest> receive_request(zmq::socket_ref router, const Decod
 
 /// Reads the rest of a multi-frame message so that the next receive starts at a boundary.
 void drain_frames(zmq::socket_ref socket);
-
-/// Returns: the number of milliseconds until `deadline`, at least 0 (a zmq::poll timeout).
-std::chrono::milliseconds until(std::chrono::steady_clock::time_point deadline);
 
 /// Returns: `duration` for people, as "2.5 s".
 std::string seconds_text(std::chrono::milliseconds duration);

@@ -1,77 +1,82 @@
 // zshare-tap: watches the tracker's broadcasts. Prints the current table first (lines marked
 // as snapshot), then each event as it happens, one line each, flushed, so it works in a pipe.
-#include "cli_exit.hpp"
-#include "event_format.hpp"
-#include "stop_signal.hpp"
+#include "cli.hpp"
 #include "endpoint.hpp"
-#include "tracker_link.hpp"
-#include "wire.hpp"
+#include "event_format.hpp"
+#include "exit_status.hpp"
+#include "reactor.hpp"
+#include "signals.hpp"
+#include "tracker_session.hpp"
 
-#include <CLI/CLI.hpp>
 #include <iostream>
 
 using namespace zshare;
 
+namespace {
+const char* const synopsis = R"(usage: zshare-tap [--tracker tcp://HOST:PORT] [--json] [--tracker-timeout-ms MS]
+
+Prints the tracker's table (lines marked "snapshot"), then every change as it happens, one line
+each, flushed, so that it works in a pipe. It holds no name and shares nothing.
+
+  --tracker tcp://HOST:PORT   the tracker's request endpoint (default tcp://127.0.0.1:7400)
+  --json                      one JSON object per line instead of text
+  --tracker-timeout-ms MS     how long to wait for the tracker at the start (default 5000)
+  --version, -h/--help
+
+It runs until SIGINT or SIGTERM, riding through tracker restarts. Exit status: 0 after a
+signal, 1 when the tracker cannot be reached at the start, 2 for a bad argument.
+)";
+} // namespace
+
 int main(int argc, char** argv) {
-    std::string tracker = "tcp://127.0.0.1:7400";
+    node::SessionConfig config;
+    config.tracker = "tcp://127.0.0.1:7400";
+    config.observer = true;
     bool json = false;
-    long long timeout_ms = 5000;
-    CLI::App app("zshare tap: print the tracker's table, then every event as it happens");
-    app.set_version_flag("--version", std::string("zshare-tap ") + ZSHARE_VERSION);
-    app.add_option("--tracker", tracker, "tracker request endpoint")->capture_default_str();
-    app.add_flag("--json", json, "one JSON object per line");
-    app.add_option("--tracker-timeout-ms", timeout_ms, "wait this long for the tracker")
-        ->capture_default_str()->check(CLI::Range(1LL, 3600000LL));
+    CLI::App app("zshare-tap");
+    prepare_app(app, std::string("zshare-tap ") + ZSHARE_VERSION);
+    app.add_option("--tracker", config.tracker);
+    app.add_flag("--json", json);
+    add_milliseconds(app, "--tracker-timeout-ms", config.timeout, 1, 3600000);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return cli_exit(app, e);
+        return cli_exit(app, e, synopsis);
     }
-    if (!protocol::parse_tcp_endpoint(tracker)) {
-        std::cerr << "error: --tracker must be tcp://HOST:PORT, not '" << tracker << "'" << std::endl;
-        return 2;
+    if (!protocol::parse_tcp_endpoint(config.tracker)) {
+        std::cerr << "error: --tracker must be tcp://HOST:PORT, not '" << config.tracker << "'" << std::endl;
+        return exit_status::refused;
     }
-    install_stop_handlers();
+    install_signal_handlers();
     try {
         zmq::context_t context(1);
-        node::TrackerLink link(context, tracker, std::chrono::milliseconds(timeout_ms));
+        Reactor reactor;
+        node::TrackerSession session(context, reactor, config);
         tools::EventPrinter printer(std::cout, json);
-        link.on_change = [&](const node::TrackerLink::Change& change) {
+        session.feed().on_change = [&](const node::MirrorFeed::Change& change) {
             if (change.snapshot)
-                printer.snapshot(link.mirror());
+                printer.snapshot(session.mirror());
             else
                 printer.event(change.event);
         };
-        const protocol::Decoded reply = link.request(protocol::Hello{});
-        if (!reply) {
-            std::cerr << "error: " << reply.error << std::endl;
-            return 1;
-        }
-        const auto* welcome = std::get_if<protocol::Welcome>(&*reply.message);
-        if (!welcome) {
-            std::cerr << "error: the tracker answered Hello with "
-                      << protocol::type_name(*reply.message) << std::endl;
-            return 1;
-        }
-        if (auto problem = link.subscribe(welcome->publish); !problem.empty()) {
-            std::cerr << "error: " << problem << std::endl;
-            return 1;
-        }
-        while (!stop_requested()) {
-            zmq::pollitem_t items[] = {{link.events().handle(), 0, ZMQ_POLLIN, 0},
-                                       {nullptr, stop_fd(), ZMQ_POLLIN, 0}};
-            try {
-                zmq::poll(items, 2, std::chrono::milliseconds(-1));
-            } catch (const zmq::error_t& e) {
-                if (e.num() == EINTR)
-                    continue;
-                throw;
+        session.on_notice = [](bool error, const std::string& text) {
+            std::cerr << (error ? "error: " : "zshare-tap: ") << text << std::endl;
+        };
+        int status = exit_status::ok;
+        bool failed = false;
+        session.start([&](const node::StartResult& result) {
+            if (result.status != exit_status::ok) {
+                std::cerr << "error: " << result.error << std::endl;
+                status = result.status;
+                failed = true;
             }
-            link.drain_events();
-        }
+        });
+        auto signals = reactor.watch_fd(signal_fd(), [] { drain_signal_fd(); });
+        while (!stop_requested() && !failed)
+            reactor.run_once();
+        return status;
     } catch (const std::exception& e) {
         std::cerr << "error: " << e.what() << std::endl;
-        return 1;
+        return exit_status::failed;
     }
-    return 0;
 }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <stdexcept>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -35,12 +36,13 @@ void close_fd(int& fd) {
 }
 } // namespace
 
-Process::Process(std::vector<std::string> argv, std::string cwd, bool terminal) : m_terminal(terminal) {
+Process::Process(std::vector<std::string> argv, std::string cwd, bool terminal, int columns)
+    : m_terminal(terminal) {
     if (terminal) {
         int master = -1;
         struct winsize size {};
         size.ws_row = 40;
-        size.ws_col = 120;
+        size.ws_col = static_cast<unsigned short>(columns);
         m_pid = ::forkpty(&master, nullptr, nullptr, &size);
         if (m_pid < 0)
             throw std::runtime_error("forkpty failed");
@@ -102,6 +104,14 @@ void Process::close_stdin() {
 void Process::signal(int signal_number) {
     if (!m_status)
         ::kill(m_pid, signal_number);
+}
+
+void Process::resize_terminal(int columns) {
+    struct winsize size {};
+    size.ws_row = 40;
+    size.ws_col = static_cast<unsigned short>(columns);
+    if (m_terminal)
+        ::ioctl(m_stdin, TIOCSWINSZ, &size);
 }
 
 int Process::pump(std::chrono::milliseconds timeout) {

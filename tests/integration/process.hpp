@@ -17,8 +17,9 @@ public:
     enum class Stream { out, err };
 
     /// Starts `argv` in `cwd` (empty: ours). With `terminal`, stdin, stdout and stderr are one
-    /// pseudo-terminal (read it as Stream::out).
-    explicit Process(std::vector<std::string> argv, std::string cwd = {}, bool terminal = false);
+    /// pseudo-terminal `columns` wide (read it as Stream::out).
+    explicit Process(std::vector<std::string> argv, std::string cwd = {}, bool terminal = false,
+                     int columns = 120);
     ~Process();
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
@@ -29,6 +30,8 @@ public:
     void close_stdin();
     /// Sends `signal_number`.
     void signal(int signal_number);
+    /// Gives the pseudo-terminal a new width (the child gets SIGWINCH).
+    void resize_terminal(int columns);
 
     /// Waits until a line of `stream` after the last one matched contains `text`.
     /// Returns: the line, or nothing at the deadline (or when the stream ends first).

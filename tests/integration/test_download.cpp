@@ -68,8 +68,11 @@ TEST_CASE("download to a chosen path or directory, never over an existing file",
     CHECK(run.status == 1);
     CHECK(read_file(dir / "bob/my copy.ogg") == "la la la");
     CHECK(read_file(dir / "bob/music/song.ogg") == "la la la");
-    CHECK(read_file(dir / "bob/new/dir/deep.ogg") == "la la la");
     CHECK(read_file(dir / "bob/keep.ogg") == "precious");
+    // Only the downloads folder is made by the node: another missing folder is a mistake.
+    CHECK_FALSE(exists(dir / "bob/new"));
+    CHECK(run.err.find("error: cannot save to " + dir.path + "/bob/new/dir/deep.ogg: the folder " + dir.path +
+                       "/bob/new/dir does not exist") != std::string::npos);
     CHECK(run.err.find("error: " + dir.path + "/bob/keep.ogg already exists") != std::string::npos);
 }
 

@@ -90,7 +90,7 @@ TEST_CASE("a tracker killed and started again gets its whole table back", "[live
     CHECK(run.out.find("alice : " + dir.path + "/a/one.txt") != std::string::npos);
     CHECK(run.out.find("bob : " + dir.path + "/b/two.txt") != std::string::npos);
     alice->write("status\n");
-    CHECK(alice->wait_for(Stream::out, "tracker: " + tracker->endpoint() + " reachable"));
+    CHECK(alice->wait_for(Stream::out, "tracker: " + tracker->endpoint() + " registered"));
 }
 
 TEST_CASE("a download goes on while the tracker is down", "[liveness]") {

@@ -107,7 +107,7 @@ TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") 
     CHECK(error_code_of(raw.ask_bytes(std::string("\xdd\xff\xff\xff\xff", 5))) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes(encode(Hello{}) + "x")) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x01\xa4Nope\x80", 8))) == "bad_message");
-    CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x02\xa5Hello\x80", 9))) == "bad_message");
+    CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x03\xa5Hello\x80", 9))) == "bad_message");
     CHECK(error_code_of(raw.ask(Ack{3})) == "unexpected");
     CHECK(error_code_of(raw.ask(UpdateFiles{{{"/x", 1}}})) == "not_connected");
     CHECK(error_code_of(raw.ask(Connect{"mallory", "not-an-endpoint", {}})) == "bad_message");

@@ -4,6 +4,7 @@
 #include "messages.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <limits>
 #include <set>
@@ -36,9 +37,9 @@ std::string frame(const std::string &version, const std::string &type, const std
     return raw({0x93}) + version + type + body;
 }
 
-/// A frame of protocol version 1 with a type given as text.
+/// A frame of protocol version 2 with a type given as text.
 std::string frame(std::string_view type, const std::string &body) {
-    return frame(raw({0x01}), str(type), body);
+    return frame(raw({0x02}), str(type), body);
 }
 
 /// Binary data with zero bytes and every byte value inside.
@@ -154,11 +155,11 @@ TEST_CASE("type names match the alternatives", "[codec]") {
 }
 
 TEST_CASE("encoding matches the documented bytes", "[codec]") {
-    CHECK(encode(Ack{5}) == raw({0x93, 0x01, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05}));
-    CHECK(encode(Hello{}) == raw({0x93, 0x01, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x80}));
+    CHECK(encode(Ack{5}) == raw({0x93, 0x02, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05}));
+    CHECK(encode(Hello{}) == raw({0x93, 0x02, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x80}));
     const std::string fetch = encode(FetchChunk{"/srv/a.txt", 1048576, 1048576});
     CHECK(fetch.size() == 54);
-    CHECK(fetch == raw({0x93, 0x01}) + str("FetchChunk") + raw({0x83}) + str("path") + str("/srv/a.txt") +
+    CHECK(fetch == raw({0x93, 0x02}) + str("FetchChunk") + raw({0x83}) + str("path") + str("/srv/a.txt") +
                        str("offset") + raw({0xce, 0x00, 0x10, 0x00, 0x00}) + str("length") +
                        raw({0xce, 0x00, 0x10, 0x00, 0x00}));
 }
@@ -282,7 +283,7 @@ TEST_CASE("sizes claiming gigabytes are refused", "[codec]") {
     }
     SECTION("str32") {
         check_refused(raw({0xdb}) + huge);
-        check_refused(frame(raw({0x01}), raw({0xdb}) + huge, raw({0x80})));
+        check_refused(frame(raw({0x02}), raw({0xdb}) + huge, raw({0x80})));
         check_refused(frame("StatFile", raw({0x81}) + str("path") + raw({0xdb}) + huge));
     }
     SECTION("bin32") {
@@ -325,14 +326,14 @@ TEST_CASE("nesting deeper than max_depth is refused", "[codec]") {
 }
 
 TEST_CASE("wrong protocol version is refused", "[codec]") {
-    for (const unsigned version : {0u, 2u, 0x7fu}) {
+    for (const unsigned version : {0u, 1u, 3u, 0x7fu}) {
         const std::string bytes = frame(raw({version}), str("Ack"), raw({0x80}));
         check_refused(bytes);
         CHECK_THAT(decode(bytes).error, Catch::Contains("version"));
     }
-    check_refused(frame(raw({0xcf, 1, 0, 0, 0, 0, 0, 0, 1}), str("Ack"), raw({0x80})));
-    // Version 1 in a wider encoding is still version 1.
-    CHECK(decode(frame(raw({0xcf, 0, 0, 0, 0, 0, 0, 0, 1}), str("Ack"), raw({0x80}))));
+    check_refused(frame(raw({0xcf, 1, 0, 0, 0, 0, 0, 0, 2}), str("Ack"), raw({0x80})));
+    // Version 2 in a wider encoding is still version 2.
+    CHECK(decode(frame(raw({0xcf, 0, 0, 0, 0, 0, 0, 0, 2}), str("Ack"), raw({0x80}))));
 }
 
 TEST_CASE("version that is not an unsigned integer is refused", "[codec]") {
@@ -345,10 +346,10 @@ TEST_CASE("version that is not an unsigned integer is refused", "[codec]") {
 }
 
 TEST_CASE("type that is not a string is refused", "[codec]") {
-    check_refused(frame(raw({0x01}), raw({0x01}), raw({0x80})));
-    check_refused(frame(raw({0x01}), raw({0xc4, 0x03}) + "Ack", raw({0x80})));
-    check_refused(frame(raw({0x01}), raw({0xc0}), raw({0x80})));
-    check_refused(frame(raw({0x01}), raw({0x91}) + str("Ack"), raw({0x80})));
+    check_refused(frame(raw({0x02}), raw({0x01}), raw({0x80})));
+    check_refused(frame(raw({0x02}), raw({0xc4, 0x03}) + "Ack", raw({0x80})));
+    check_refused(frame(raw({0x02}), raw({0xc0}), raw({0x80})));
+    check_refused(frame(raw({0x02}), raw({0x91}) + str("Ack"), raw({0x80})));
 }
 
 TEST_CASE("unknown type name is refused", "[codec]") {
@@ -357,15 +358,47 @@ TEST_CASE("unknown type name is refused", "[codec]") {
     CHECK_THAT(decode(bytes).error, Catch::Contains("Shutdown"));
     check_refused(frame("", raw({0x80})));
     check_refused(frame("ack", raw({0x80})));
-    check_refused(frame(raw({0x01}), raw({0xa4}) + std::string("Ack\0", 4), raw({0x80})));
+    check_refused(frame(raw({0x02}), raw({0xa4}) + std::string("Ack\0", 4), raw({0x80})));
 }
 
-TEST_CASE("envelope that is not a three-element array is refused", "[codec]") {
+TEST_CASE("envelope that is not an array of three or more is refused", "[codec]") {
     check_refused(raw({0x80}));
-    check_refused(raw({0x01}));
+    check_refused(raw({0x02}));
     check_refused(raw({0xc0}));
-    check_refused(raw({0x92, 0x01}) + str("Ack"));
-    check_refused(raw({0x94, 0x01}) + str("Ack") + raw({0x80, 0x80}));
+    check_refused(raw({0x92, 0x02}) + str("Ack"));
+    // The fourth element is the request id: an unsigned integer.
+    check_refused(raw({0x94, 0x02}) + str("Ack") + raw({0x80, 0x80}));
+    check_refused(raw({0x94, 0x02}) + str("Ack") + raw({0x80, 0xff}));
+}
+
+TEST_CASE("request ids travel in the envelope", "[codec]") {
+    // [2, "Ack", {"seq": 5}, 7]
+    CHECK(encode(Ack{5}, 7) == raw({0x94, 0x02, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05, 0x07}));
+    const Decoded decoded = decode(encode(Ping{}, 123456789));
+    REQUIRE(decoded);
+    CHECK(decoded.request_id == 123456789);
+    CHECK(std::holds_alternative<Ping>(*decoded.message));
+    // No id: none in the frame, 0 when read.
+    CHECK(decode(encode(Ping{})).request_id == 0);
+    // A later version may add elements after the id: they are ignored.
+    const Decoded longer = decode(raw({0x95, 0x02}) + str("Ack") + raw({0x80, 0x09}) + str("more"));
+    REQUIRE(longer);
+    CHECK(longer.request_id == 9);
+    // The id is read even when the body is malformed, so that the Error reply carries it.
+    const Decoded bad = decode(raw({0x94, 0x02}) + str("Ack") + raw({0x81}) + str("seq") + str("x") + raw({0x2a}));
+    CHECK_FALSE(bad);
+    CHECK(bad.request_id == 42);
+    // ChunkData built in place carries it too, after the bytes.
+    const auto frame = encode_chunk_data("/a", 0, 3, [](char* into, std::size_t) {
+        std::memcpy(into, "xyz", 3);
+        return std::ptrdiff_t(3);
+    }, 77);
+    REQUIRE(frame);
+    const auto view = view_chunk_data(*frame);
+    REQUIRE(view);
+    CHECK(view->request_id == 77);
+    CHECK(std::string(view->data, view->size) == "xyz");
+    CHECK(decode(*frame).request_id == 77);
 }
 
 TEST_CASE("body that is not a map is refused", "[codec]") {

@@ -4,6 +4,7 @@
 
 #include "codec.hpp"
 #include "content.hpp"
+#include "manifest_cache.hpp"
 
 #include <fcntl.h>
 #include <filesystem>

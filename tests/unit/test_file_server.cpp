@@ -5,6 +5,7 @@
 #include "codec.hpp"
 #include "endpoint.hpp"
 #include "file_server.hpp"
+#include "share_scan.hpp"
 #include "shared_files.hpp"
 #include "wire.hpp"
 

@@ -3,6 +3,8 @@
 #include "temp_files.hpp"
 
 #include "mirror.hpp"
+#include "file_io.hpp"
+#include "format.hpp"
 #include "peers_file.hpp"
 
 #include <cstdlib>

@@ -3,6 +3,7 @@
 #include "temp_files.hpp"
 #include "codec.hpp"
 
+#include "share_scan.hpp"
 #include "shared_files.hpp"
 
 #include <algorithm>

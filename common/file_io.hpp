@@ -1,0 +1,27 @@
+// Whole reads and writes at an offset, and files replaced atomically. pread and pwrite may do
+// less than asked (signals, large requests), and every caller wants all of it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace zshare {
+
+/// Reads up to `size` bytes at `offset`. Returns: the bytes read (fewer only at the end of the
+/// file), or -1 with errno set.
+std::ptrdiff_t read_at(int fd, char* data, std::size_t size, std::uint64_t offset);
+
+/// Writes all `size` bytes at `offset`. Returns: 0, or the errno.
+int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset);
+
+/// Replaces `path` with `text` so that a reader sees the old file or the new one, never a mix,
+/// even across a crash: written beside it, flushed to disk, then renamed over it. `mode` is
+/// applied to a new file (0600 for secrets).
+/// Returns: an empty string, or why it failed (then `path` is unchanged).
+std::string write_file_atomically(const std::string& path, const std::string& text, unsigned mode = 0644);
+
+/// Returns: the whole content of `path`, or nothing with `error` set.
+bool read_whole_file(const std::string& path, std::string& content, std::string& error);
+
+} // namespace zshare

@@ -1,0 +1,91 @@
+// The downloads under way, by id: started in the foreground (the REPL waits, a live progress
+// line shows at a terminal) or in the background; each ends with one line (the summary, or
+// why it failed) and, once its file is saved, hands it to the owner to be shared. Holders
+// that appear in or leave the mirrored table join or leave the downloads.
+#pragma once
+
+#include "download_plan.hpp"
+#include "hasher.hpp"
+#include "mirror.hpp"
+#include "reactor.hpp"
+#include "repl.hpp"
+#include "swarm.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+namespace zshare::node {
+
+class DownloadManager {
+public:
+    /// Shares a saved file; runs `done("")` once it is, or `done(reason)`.
+    using Share = std::function<void(const Swarm& swarm, std::function<void(const std::string& error)> done)>;
+
+    DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, Repl& repl, SwarmTuning tuning,
+                    Share share);
+
+    /// Starts fetching `plan` into `local` (checked by local_target()), under tracker run
+    /// `epoch`; `done(ok)` runs when it is over and its file shared, or it failed or was
+    /// cancelled (then ok is false only for a failure). Returns: its id.
+    unsigned start(const DownloadPlan& plan, const std::string& local, bool background, std::uint64_t epoch,
+                   std::function<void(bool ok)> done);
+
+    /// Cancels download `id` at the user's request (its partial file stays). Returns: false
+    /// when there is no such download.
+    bool cancel(unsigned id);
+    /// Cancels the foreground download, if there is one (Ctrl-C).
+    void cancel_foreground();
+    /// Stops every download, keeping the partial files (the node is stopping).
+    void stop_all();
+
+    /// Makes the holders of every download follow the table: users who share the content
+    /// join; those who stopped sharing it in the same tracker run, or moved, leave.
+    void follow(const Mirror& mirror, const std::string& self);
+
+    /// Returns: "[<id>] <remote> <progress> -> <local>" for each download.
+    std::vector<std::string> lines() const;
+    /// Returns: the ids under way.
+    std::vector<unsigned> ids() const;
+    /// Returns: true when a download writes `local` already.
+    bool writing(const std::string& local) const;
+    std::size_t size() const { return m_transfers.size(); }
+    /// Returns: true once a download failed (the exit status will be 1).
+    bool any_failed() const { return m_any_failed; }
+
+    /// Called when the last download has ended.
+    std::function<void()> on_idle;
+
+private:
+    struct Transfer {
+        std::unique_ptr<Swarm> swarm;
+        bool background = false;
+        bool cancelled = false;       ///< by the user: said plainly, not an error
+        bool stopped = false;         ///< by the node stopping: said plainly, but unfinished
+        bool saving = false;          ///< complete; being shared
+        bool over = false;            ///< ended: removed at the next turn
+        std::uint64_t epoch = 0;      ///< tracker run it started under
+        std::function<void(bool)> done;
+    };
+    void on_end(unsigned id);
+    void finish(unsigned id, bool ok);
+    void show_progress();
+    void reap();
+
+    zmq::context_t& m_context;
+    Reactor& m_reactor;
+    Hasher& m_hasher;
+    Repl& m_repl;
+    SwarmTuning m_tuning;
+    Share m_share;
+    std::map<unsigned, Transfer> m_transfers;
+    unsigned m_next = 1;
+    bool m_any_failed = false;
+    Reactor::Timer m_progress; ///< the live line, every 250 ms
+    Reactor::Timer m_reaper;   ///< removes ended downloads, from the loop
+};
+
+} // namespace zshare::node

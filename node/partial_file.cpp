@@ -1,0 +1,104 @@
+#include "partial_file.hpp"
+
+#include "file_io.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sstream>
+#include <unistd.h>
+
+namespace zshare::node {
+
+namespace {
+constexpr const char* state_magic = "zshare-partial 1";
+} // namespace
+
+std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, const Content& content,
+                                               std::string& error) {
+    std::unique_ptr<PartialFile> file(new PartialFile());
+    file->m_final = final_path;
+    file->m_part = final_path + ".part";
+    file->m_state = final_path + ".part.state";
+    file->m_content_id = content.id;
+    file->m_size = content.manifest.size;
+    file->m_chunk_size = content.manifest.chunk_size;
+    const std::uint64_t chunks = content.chunks();
+    file->m_recorded.assign(chunks, 0);
+
+    // The state of an earlier run of the same content: what it claims is kept (and checked).
+    std::string text, ignored;
+    if (read_whole_file(file->m_state, text, ignored)) {
+        std::istringstream in(text);
+        std::string magic, id, bitmap;
+        std::uint64_t size = 0, chunk_size = 0;
+        std::getline(in, magic);
+        in >> id >> size >> chunk_size >> bitmap;
+        if (magic == state_magic && id == content.id && size == file->m_size && chunk_size == file->m_chunk_size &&
+            bitmap.size() == chunks)
+            for (std::uint64_t index = 0; index < chunks; ++index)
+                if (bitmap[index] == '1') {
+                    file->m_claimed.push_back(index);
+                    file->m_recorded[index] = 1;
+                }
+    }
+    const int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (file->m_claimed.empty() ? O_TRUNC : 0);
+    file->m_fd.reset(::open(file->m_part.c_str(), flags, 0644));
+    if (!file->m_fd || ::ftruncate(file->m_fd.get(), static_cast<off_t>(file->m_size)) != 0) {
+        error = "cannot write " + file->m_part + ": " + std::strerror(errno);
+        file->m_finished = true; // nothing to save
+        return nullptr;
+    }
+    file->m_dirty = true; // the state file should exist from the start: resume needs it
+    file->save_state();
+    return file;
+}
+
+PartialFile::~PartialFile() {
+    if (!m_finished)
+        save_state();
+}
+
+int PartialFile::write(std::uint64_t index, const char* data, std::size_t size) {
+    return write_at(m_fd.get(), data, size, index * m_chunk_size);
+}
+
+void PartialFile::mark_verified(std::uint64_t index) {
+    if (!m_recorded[index])
+        m_dirty = true;
+    m_recorded[index] = 1;
+}
+
+void PartialFile::refute(std::uint64_t index) {
+    if (m_recorded[index])
+        m_dirty = true;
+    m_recorded[index] = 0;
+}
+
+void PartialFile::save_state() {
+    if (!m_dirty || !m_fd)
+        return;
+    std::ostringstream text;
+    text << state_magic << "\n" << m_content_id << " " << m_size << " " << m_chunk_size << "\n";
+    for (const auto recorded : m_recorded)
+        text << (recorded ? '1' : '0');
+    text << (m_recorded.empty() ? "-" : "") << "\n";
+    // Data first, then the state that vouches for it.
+    ::fdatasync(m_fd.get());
+    if (write_file_atomically(m_state, text.str()).empty())
+        m_dirty = false;
+}
+
+std::string PartialFile::finish() {
+    save_state(); // should the rename fail, the partial file is known complete
+    if (const int error = m_fd.close(); error != 0)
+        return "cannot write " + m_part + ": " + std::strerror(error);
+    // RENAME_NOREPLACE: a file that appeared at the final path meanwhile is never overwritten.
+    if (::renameat2(AT_FDCWD, m_part.c_str(), AT_FDCWD, m_final.c_str(), RENAME_NOREPLACE) != 0)
+        return "cannot move " + m_part + " to " + m_final + ": " + std::strerror(errno);
+    ::unlink(m_state.c_str());
+    m_finished = true;
+    return {};
+}
+
+} // namespace zshare::node

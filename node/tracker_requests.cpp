@@ -1,0 +1,148 @@
+#include "tracker_requests.hpp"
+
+#include "wire.hpp"
+
+#include <random>
+
+namespace zshare::node {
+
+using namespace protocol;
+
+namespace {
+/// A PeerList names every shared file of every peer: allow large ones.
+constexpr std::int64_t max_reply_bytes = 256 << 20;
+
+DecodeLimits reply_limits() {
+    DecodeLimits limits;
+    limits.max_frame = max_reply_bytes;
+    limits.max_array = 16u << 20;
+    return limits;
+}
+
+std::string random_routing_id() {
+    std::random_device random;
+    std::string id(16, '\0');
+    for (auto& c : id)
+        c = static_cast<char>(random() & 0xff);
+    id[0] = 'z'; // ZeroMQ reserves routing ids that start with a zero byte
+    return id;
+}
+} // namespace
+
+TrackerRequests::TrackerRequests(zmq::context_t& context, Reactor& reactor, std::string tracker,
+                                 std::chrono::milliseconds timeout)
+    : m_reactor(reactor), m_endpoint(std::move(tracker)), m_timeout(timeout),
+      m_dealer(make_socket(context, zmq::socket_type::dealer, max_reply_bytes)) {
+    // The routing id is random: the tracker keys its table by connection, and a DEALER that
+    // reconnects keeps it (ROUTER_HANDOVER on the tracker's side).
+    m_dealer.set(zmq::sockopt::routing_id, random_routing_id());
+    m_dealer.set(zmq::sockopt::immediate, 1);
+    allow_ipv6_for(m_dealer, m_endpoint);
+    m_dealer.connect(m_endpoint);
+    m_readable = m_reactor.watch(m_dealer, [this] { on_readable(); });
+    m_deadline = Reactor::Timer(m_reactor, [this] { on_deadline(); });
+}
+
+TrackerRequests::~TrackerRequests() {
+    m_readable.reset();
+    m_writable.reset();
+}
+
+std::uint64_t TrackerRequests::send(const Message& request, Callback callback,
+                                    std::chrono::milliseconds timeout) {
+    const std::uint64_t id = m_next_id++;
+    Waiting waiting;
+    waiting.callback = std::move(callback);
+    waiting.timeout = timeout.count() > 0 ? timeout : m_timeout;
+    waiting.deadline = Clock::now() + waiting.timeout;
+    waiting.what = std::string(type_name(request));
+    waiting.frame = encode_zmq(request, id);
+    m_waiting.emplace(id, std::move(waiting));
+    m_queue.push_back(id);
+    flush_queue();
+    arm();
+    return id;
+}
+
+void TrackerRequests::forget(std::uint64_t id) {
+    m_waiting.erase(id); // a queued id without an entry is skipped when flushed
+    arm();
+}
+
+void TrackerRequests::flush_queue() {
+    while (!m_queue.empty()) {
+        const auto it = m_waiting.find(m_queue.front());
+        if (it == m_waiting.end() || it->second.sent) {
+            m_queue.pop_front();
+            continue;
+        }
+        // With ZMQ_IMMEDIATE, "would block" means no connection yet (or a full pipe).
+        if (!m_dealer.send(it->second.frame, zmq::send_flags::dontwait))
+            break;
+        it->second.sent = true;
+        m_queue.pop_front();
+    }
+    if (m_queue.empty())
+        m_writable.reset();
+    else if (!m_writable)
+        m_writable = m_reactor.watch(m_dealer, [this] { on_writable(); }, ZMQ_POLLOUT);
+}
+
+void TrackerRequests::on_writable() { flush_queue(); }
+
+void TrackerRequests::on_readable() {
+    // A bounded batch: replies are small and few, but a flood must not starve the loop.
+    for (int handled = 0; handled < 256; ++handled) {
+        zmq::message_t frame;
+        if (!m_dealer.recv(frame, zmq::recv_flags::dontwait))
+            return;
+        if (frame.more()) {
+            drain_frames(m_dealer);
+            continue; // not a zshare reply
+        }
+        Decoded reply = decode(frame, reply_limits());
+        m_last_reply = Clock::now(); // even a late reply proves that the request path works
+        if (on_reply)
+            on_reply();
+        const auto it = m_waiting.find(reply.request_id);
+        if (it == m_waiting.end())
+            continue; // late (its deadline passed) or not ours
+        Callback callback = std::move(it->second.callback);
+        m_waiting.erase(it);
+        arm();
+        if (!reply)
+            reply.error = "the tracker sent a malformed reply: " + reply.error;
+        callback(reply);
+    }
+}
+
+void TrackerRequests::on_deadline() {
+    const auto now = Clock::now();
+    std::vector<std::pair<Callback, std::string>> expired;
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if (it->second.deadline <= now) {
+            // Never sent: no connection was made in all that time.
+            const std::string why = "tracker " + m_endpoint + " did not answer within " +
+                                    seconds_text(it->second.timeout) +
+                                    (it->second.sent ? "" : " (no connection: is it running at that address?)");
+            expired.emplace_back(std::move(it->second.callback), why);
+            it = m_waiting.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    arm();
+    for (auto& [callback, why] : expired) {
+        Decoded none;
+        none.error = why;
+        callback(none);
+    }
+}
+
+void TrackerRequests::arm() {
+    m_deadline.disarm();
+    for (const auto& [id, waiting] : m_waiting)
+        m_deadline.arm_no_later_than(waiting.deadline);
+}
+
+} // namespace zshare::node
