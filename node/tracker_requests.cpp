@@ -31,16 +31,29 @@ std::string random_routing_id() {
 
 TrackerRequests::TrackerRequests(zmq::context_t& context, Reactor& reactor, std::string tracker,
                                  std::chrono::milliseconds timeout)
-    : m_reactor(reactor), m_endpoint(std::move(tracker)), m_timeout(timeout),
-      m_dealer(make_socket(context, zmq::socket_type::dealer, max_reply_bytes)) {
+    : m_reactor(reactor), m_endpoint(std::move(tracker)), m_timeout(timeout), m_context(context),
+      m_routing_id(random_routing_id()) {
+    open();
+    m_deadline = Reactor::Timer(m_reactor, [this] { on_deadline(); });
+}
+
+void TrackerRequests::open() {
+    m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_reply_bytes);
     // The routing id is random: the tracker keys its table by connection, and a DEALER that
     // reconnects keeps it (ROUTER_HANDOVER on the tracker's side).
-    m_dealer.set(zmq::sockopt::routing_id, random_routing_id());
+    m_dealer.set(zmq::sockopt::routing_id, m_routing_id);
     m_dealer.set(zmq::sockopt::immediate, 1);
     allow_ipv6_for(m_dealer, m_endpoint);
     m_dealer.connect(m_endpoint);
     m_readable = m_reactor.watch(m_dealer, [this] { on_readable(); });
-    m_deadline = Reactor::Timer(m_reactor, [this] { on_deadline(); });
+}
+
+void TrackerRequests::reconnect() {
+    m_readable.reset();
+    m_writable.reset();
+    m_dealer.close();
+    open();
+    flush_queue();
 }
 
 TrackerRequests::~TrackerRequests() {

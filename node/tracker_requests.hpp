@@ -44,6 +44,12 @@ public:
     /// Forgets request `id`: its callback will not run.
     void forget(std::uint64_t id);
 
+    /// Replaces the connection with a new one (same routing id), as the guide's Lazy Pirate
+    /// does: a connection the tracker's side dropped without closing it (a ROUTER hands a
+    /// routing id over to whoever presents it, and the old pipe goes dead) would otherwise
+    /// swallow every request. Requests already sent get no reply and run into their deadline.
+    void reconnect();
+
     /// Returns: when the tracker last replied to anything (construction time before that).
     Clock::time_point last_reply() const { return m_last_reply; }
     /// Returns: the request endpoint.
@@ -65,6 +71,7 @@ private:
         bool sent = false;            ///< handed to ZeroMQ (else still queued here)
         zmq::message_t frame;         ///< the encoded request, until sent
     };
+    void open();
     void on_readable();
     void on_writable();
     void on_deadline();
@@ -74,6 +81,8 @@ private:
     Reactor& m_reactor;
     std::string m_endpoint;
     std::chrono::milliseconds m_timeout;
+    zmq::context_t& m_context;
+    std::string m_routing_id;
     zmq::socket_t m_dealer;
     std::uint64_t m_next_id = 1;
     std::map<std::uint64_t, Waiting> m_waiting; ///< by request id

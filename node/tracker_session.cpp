@@ -232,10 +232,17 @@ void TrackerSession::on_pong(const Decoded& reply) {
 }
 
 void TrackerSession::on_silence_check() {
-    const auto due = m_requests.last_reply() + m_ttl;
-    if (Clock::now() < due)
+    const auto now = Clock::now();
+    const auto due = std::max(m_requests.last_reply(), m_last_reconnect) + m_ttl;
+    if (now < due)
         return m_silence_timer.arm_at(due);
     happen(SessionEvent::silent);
+    // Silent for a TTL: a new connection, and again after every further TTL of silence. (A
+    // tracker that lost our connection's pipe may keep the TCP connection open: waiting on it
+    // would wait forever.)
+    m_requests.reconnect();
+    m_last_reconnect = now;
+    m_silence_timer.arm_at(now + m_ttl);
 }
 
 void TrackerSession::happen(SessionEvent event) {

@@ -106,6 +106,7 @@ private:
     std::string m_advertised;                  ///< Connected.endpoint
     std::chrono::milliseconds m_heartbeat{1000};
     std::chrono::milliseconds m_ttl{5000};
+    Clock::time_point m_last_reconnect;        ///< the last new connection after a silence
     bool m_register_out = false;               ///< a Connect awaits its reply
     bool m_refusal_said = false;               ///< a refused re-registration was reported
     bool m_leaving = false;                    ///< leave() was called: no more Pings

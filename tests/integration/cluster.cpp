@@ -103,3 +103,16 @@ std::size_t count_lines(const std::string& text, const std::string& line) {
 }
 
 } // namespace zshare::testing
+
+namespace zshare::testing {
+
+std::size_t verified_in_state(const std::string& state_path) {
+    // The last line is the bitmap: one '1' per verified chunk.
+    const std::string text = read_file(state_path);
+    if (text.size() < 2)
+        return 0;
+    const auto last_line = text.rfind('\n', text.size() - 2);
+    return last_line == std::string::npos ? 0 : std::size_t(std::count(text.begin() + long(last_line), text.end(), '1'));
+}
+
+} // namespace zshare::testing

@@ -59,6 +59,9 @@ ScriptRun run_script(const TrackerProcess& tracker, const std::string& name, con
 /// Polls `condition` every few milliseconds. Returns: true once it holds, false at the deadline.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s);
 
+/// Returns: the number of chunks a partial file's state (".part.state") records as verified.
+std::size_t verified_in_state(const std::string& state_path);
+
 /// Returns: the number of lines of `text` equal to `line`.
 std::size_t count_lines(const std::string& text, const std::string& line);
 

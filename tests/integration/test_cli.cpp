@@ -92,3 +92,28 @@ TEST_CASE("node started against no tracker fails with a reason", "[cli]") {
     CHECK(node.wait_exit() == 1);
     CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " did not answer") != std::string::npos);
 }
+
+TEST_CASE("a bad value gets one plain line", "[cli]") {
+    const struct {
+        std::vector<std::string> argv;
+        std::string line;
+    } cases[] = {
+        {{ZSHARE_NODE_BIN, "--name", "x", "--upload-limit", "7"},
+         "error: --upload-limit: must be 0 (no limit) or a rate of at least 1 MiB/s such as 20MiB, not '7' (see --help)"},
+        {{ZSHARE_NODE_BIN, "--name", "x", "--window", "lots"},
+         "error: --window: must be a whole number from 2 to 256, not 'lots' (see --help)"},
+        {{ZSHARE_TRACKER_BIN, "--heartbeat-ms", "5"},
+         "error: --heartbeat-ms: must be a number of milliseconds from 10 to 3600000, not '5' (see --help)"},
+        {{ZSHARE_TAP_BIN, "--tracker-timeout-ms", "-1"},
+         "error: --tracker-timeout-ms: must be a number of milliseconds from 1 to 3600000, not '-1' (see --help)"},
+    };
+    for (const auto& c : cases) {
+        Process bad(c.argv);
+        CHECK(bad.wait_exit() == 2);
+        CHECK(bad.lines(Stream::err) == std::vector<std::string>{c.line});
+    }
+    // --help is the synopsis, not a generated option list.
+    Process help({ZSHARE_NODE_BIN, "--help"});
+    CHECK(help.wait_exit() == 0);
+    CHECK(help.text(Stream::out).rfind("usage: zshare-node --name NAME", 0) == 0);
+}

@@ -23,12 +23,6 @@ void corrupt(const std::string& path, std::uint64_t offset, std::size_t length) 
     ::close(fd);
 }
 
-/// Returns: the number of verified chunks a partial download's state file records.
-std::size_t verified_in_state(const std::string& state_path) {
-    const std::string text = read_file(state_path);
-    const auto last_line = text.rfind('\n', text.size() - 2);
-    return last_line == std::string::npos ? 0 : std::size_t(std::count(text.begin() + long(last_line), text.end(), '1'));
-}
 
 /// Starts `count` holders named h1..hN, each sharing its own copy of `content` as big.bin.
 std::vector<std::unique_ptr<Process>> start_holders(const TrackerProcess& tracker, const TempDir& dir,

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <filesystem>
 
 using namespace zshare::testing;
 using Stream = Process::Stream;
@@ -198,4 +199,35 @@ TEST_CASE("terminal Ctrl-C clears the line, or stops the download under way", "[
     node.type("\x04");
     CHECK(node.process.wait_exit() == 0); // a cancel the user asked for is no failure
     CHECK(node.process.text(Stream::out).find("error:") == std::string::npos);
+}
+
+TEST_CASE("terminal register of a large tree shows its progress, and Ctrl-C stops it", "[terminal]") {
+    TempDir dir;
+    // Sparse files: seconds of hashing, no disk used.
+    for (const char* name : {"tree/a.bin", "tree/b.bin"}) {
+        write_file(dir / name, "");
+        std::filesystem::resize_file(dir / name, 3ull << 29);
+    }
+    TrackerProcess tracker;
+    TerminalNode node(tracker, "alice", dir);
+    REQUIRE(node.at_prompt());
+    node.type("register tree\n");
+    REQUIRE(node.shows("hashing 0 of 2 files, "));
+    REQUIRE(node.shows("registered " + dir.path + "/tree (2 files)", 120s));
+    REQUIRE(node.at_prompt());
+
+    node.type("unregister tree\n");
+    REQUIRE(node.shows("unregistered 2 files"));
+    // The cache knows those now: a new file is hashed.
+    write_file(dir / "other/c.bin", "");
+    std::filesystem::resize_file(dir / "other/c.bin", 3ull << 30);
+    REQUIRE(node.at_prompt());
+    node.type("register other\n");
+    REQUIRE(node.shows("hashing 0 of 1 file, "));
+    node.type("\x03");
+    REQUIRE(node.shows("register cancelled: nothing was shared"));
+    REQUIRE(node.at_prompt());
+    node.type("list-files\n");
+    node.type("status\n");
+    REQUIRE(node.shows("shares: 0 files"));
 }
