@@ -38,6 +38,19 @@ int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
     return 0;
 }
 
+int write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        done += static_cast<std::size_t>(n);
+    }
+    return 0;
+}
+
 std::string write_file_atomically(const std::string& path, const std::string& text, unsigned mode) {
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,

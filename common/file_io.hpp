@@ -15,6 +15,10 @@ std::ptrdiff_t read_at(int fd, char* data, std::size_t size, std::uint64_t offse
 /// Writes all `size` bytes at `offset`. Returns: 0, or the errno.
 int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset);
 
+/// Writes all of `text` to `fd` (a pipe, a terminal), going on after short writes and
+/// interruptions. Returns: 0, or the errno.
+int write_all(int fd, const std::string& text);
+
 /// Replaces `path` with `text` so that a reader sees the old file or the new one, never a mix,
 /// even across a crash: written beside it, flushed to disk, then renamed over it. `mode` is
 /// applied to a new file (0600 for secrets).

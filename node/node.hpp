@@ -79,8 +79,10 @@ private:
     Outcome quit(const std::vector<std::string>& args) override;
     Outcome register_user(const std::vector<std::string>& args) override;
     Outcome refuse(const std::string& text) override;
-    /// Drops a leading "<own name>" (the original `register <user> <files>` form).
-    std::string drop_own_name(std::vector<std::string>& args) const;
+    /// Returns: the paths of a `register` or `unregister` (commas and a leading own name, of
+    /// the original forms, dropped), or nothing after refusing them.
+    std::optional<std::vector<std::string>> paths_argument(const std::vector<std::string>& given,
+                                                           std::string_view command);
     void on_collected(const std::vector<std::string>& given, Collected found);
 
     /// Where the node is in its life.

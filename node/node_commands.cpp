@@ -46,38 +46,43 @@ Outcome Node::list_files(const std::vector<std::string>& args) {
     return Outcome::ok;
 }
 
-std::string Node::drop_own_name(std::vector<std::string>& args) const {
-    // The original description writes `register <user> <file>...`; a node only ever speaks for
-    // itself, so its own name is accepted there and any other user's name is refused.
+std::optional<std::vector<std::string>> Node::paths_argument(const std::vector<std::string>& given,
+                                                             std::string_view command) {
+    // The original descriptions write lists with commas ("register a, b") and put the user's
+    // name first (`register <user> <file>...`): a node only ever speaks for itself, so its
+    // own name is accepted there and any other user's name is refused.
+    std::vector<std::string> args = without_commas(given);
     std::error_code ec;
-    if (args.size() < 2 || fs::exists(args.front(), ec))
-        return {};
-    if (args.front() == m_options.name) {
-        args.erase(args.begin());
-        return {};
+    if (args.size() >= 2 && !fs::exists(args.front(), ec)) {
+        if (args.front() == m_options.name) {
+            args.erase(args.begin());
+        } else if (m_session->mirror().find(args.front())) {
+            refuse("this node is '" + m_options.name + "'; it cannot change what '" + args.front() + "' shares");
+            return std::nullopt;
+        }
     }
-    if (m_session->mirror().find(args.front()))
-        return "this node is '" + m_options.name + "'; it cannot change what '" + args.front() + "' shares";
-    return {};
+    if (args.empty()) {
+        refuse("usage: " + std::string(find_command(command)->usage));
+        return std::nullopt;
+    }
+    return args;
 }
 
 Outcome Node::register_paths(const std::vector<std::string>& given) {
-    std::vector<std::string> args = without_commas(given);
-    if (auto problem = drop_own_name(args); !problem.empty())
-        return refuse(problem);
-    if (args.empty())
-        return refuse("usage: register <path>...");
+    const auto args = paths_argument(given, "register");
+    if (!args)
+        return Outcome::failed;
     // Hashing can take minutes: it runs on the worker, the REPL shows how far it is, and
     // Ctrl-C stops it.
     const std::uint64_t serial = m_pending_serial + 1;
     const Hasher::JobId job = m_hasher->collect(
-        args,
+        *args,
         [this](const CollectProgress& p) {
             m_repl->status(hashing_line(p.files_done, p.files_total, p.bytes_done, p.bytes_total, m_repl->width()));
         },
-        [this, args, serial](Collected found) {
+        [this, given = *args, serial](Collected found) {
             if (serial == m_pending_serial)
-                on_collected(args, std::move(found));
+                on_collected(given, std::move(found));
         });
     begin_pending([this, job] {
         m_hasher->cancel(job);
@@ -119,13 +124,11 @@ void Node::on_collected(const std::vector<std::string>& given, Collected found) 
 }
 
 Outcome Node::unregister_paths(const std::vector<std::string>& given) {
-    std::vector<std::string> args = without_commas(given);
-    if (auto problem = drop_own_name(args); !problem.empty())
-        return refuse(problem);
-    if (args.empty())
-        return refuse("usage: unregister <path>...");
+    const auto args = paths_argument(given, "unregister");
+    if (!args)
+        return Outcome::failed;
     std::vector<std::string> paths;
-    for (const auto& path : args) {
+    for (const auto& path : *args) {
         paths.push_back(absolute_path(path));
         if (m_shares.count_under(paths.back()) == 0)
             return refuse(paths.back() + " is not registered");

@@ -1,4 +1,5 @@
 // The REPL at a terminal: raw mode, our line editor, output above the prompt, a status line.
+#include "file_io.hpp"
 #include "format.hpp"
 #include "line_editor.hpp"
 #include "repl_impl.hpp"
@@ -13,19 +14,6 @@
 namespace zshare::node {
 
 namespace {
-
-/// Writes all of `text` to `fd` (a terminal: short writes are rare, but possible).
-void write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        done += static_cast<std::size_t>(n);
-    }
-}
 
 /// Keys typed while a command runs, kept for the prompt that follows it.
 constexpr std::size_t max_typeahead = 4096;
@@ -80,21 +68,21 @@ public:
 
 private:
     /// Takes down what the row shows (the prompt or the status line).
-    void clear_row() { write_all(STDOUT_FILENO, "\r\x1b[K"); }
+    void clear_row() { (void)write_all(STDOUT_FILENO, "\r\x1b[K"); }
 
     /// Draws the row again: the status line while a command runs, else the prompt and the line.
     void redraw() {
         if (m_dispatching && !m_busy)
             return;
         if (m_busy || m_closed || m_ended)
-            write_all(STDOUT_FILENO, "\r" + fit_columns(m_status, std::size_t(std::max(m_width - 1, 1))) + "\x1b[K");
+            (void)write_all(STDOUT_FILENO, "\r" + fit_columns(m_status, std::size_t(std::max(m_width - 1, 1))) + "\x1b[K");
         else
-            write_all(STDOUT_FILENO, m_editor.render(m_width));
+            (void)write_all(STDOUT_FILENO, m_editor.render(m_width));
     }
 
     void print(int fd, const std::string& line) {
         clear_row();
-        write_all(fd, line + "\n");
+        (void)write_all(fd, line + "\n");
         redraw();
     }
 
@@ -132,7 +120,7 @@ private:
             break;
         case EditorEvent::line_ready: {
             redraw();
-            write_all(STDOUT_FILENO, "\n");
+            (void)write_all(STDOUT_FILENO, "\n");
             // No prompt between the lines the command prints: it comes back once it is over.
             m_dispatching = true;
             m_hooks.on_line(m_editor.take_line());
@@ -141,7 +129,7 @@ private:
             break;
         }
         case EditorEvent::interrupt:
-            write_all(STDOUT_FILENO, m_editor.render(m_width) + "^C\n");
+            (void)write_all(STDOUT_FILENO, m_editor.render(m_width) + "^C\n");
             m_editor.clear();
             redraw();
             break;
@@ -155,7 +143,7 @@ private:
             complete(m_last_was_tab);
             break;
         case EditorEvent::clear_screen:
-            write_all(STDOUT_FILENO, "\x1b[H\x1b[2J");
+            (void)write_all(STDOUT_FILENO, "\x1b[H\x1b[2J");
             redraw();
             break;
         }
@@ -166,7 +154,7 @@ private:
         if (m_ended)
             return;
         clear_row();
-        write_all(STDOUT_FILENO, m_editor.prompt() + "\n");
+        (void)write_all(STDOUT_FILENO, m_editor.prompt() + "\n");
         m_ended = true;
         if (m_hooks.on_end)
             m_hooks.on_end();
@@ -186,7 +174,7 @@ private:
         const std::vector<std::string> candidates = m_hooks.complete ? m_hooks.complete(context)
                                                                      : std::vector<std::string>{};
         if (candidates.empty())
-            return write_all(STDOUT_FILENO, "\a");
+            return (void)write_all(STDOUT_FILENO, "\a");
         if (candidates.size() == 1) {
             m_editor.replace(context.start, cursor, completion_text(candidates[0], true));
             return redraw();
@@ -197,7 +185,7 @@ private:
             return redraw();
         }
         if (!second_tab)
-            return write_all(STDOUT_FILENO, "\a");
+            return (void)write_all(STDOUT_FILENO, "\a");
         // The second Tab in a row lists them, as shells do, in rows that fit the terminal.
         std::string row;
         for (const auto& candidate : candidates) {

@@ -179,30 +179,27 @@ void TrackerSession::on_update_reply(const Decoded& reply, std::uint64_t carried
     });
 }
 
-void TrackerSession::settle(std::uint64_t carried, const std::string& error) {
-    std::vector<std::function<void(const std::string&)>> ready;
+std::vector<std::function<void(const std::string&)>>
+TrackerSession::take_announcements(const std::function<bool(const Announcement&)>& which) {
+    std::vector<std::function<void(const std::string&)>> taken;
     std::erase_if(m_announcements, [&](Announcement& a) {
-        if (a.wanted > carried)
+        if (!which(a))
             return false;
-        ready.push_back(std::move(a.done));
+        taken.push_back(std::move(a.done));
         return true;
     });
     arm_announce_deadline();
-    for (auto& done : ready)
+    return taken;
+}
+
+void TrackerSession::settle(std::uint64_t carried, const std::string& error) {
+    for (auto& done : take_announcements([&](const Announcement& a) { return a.wanted <= carried; }))
         done(error);
 }
 
 void TrackerSession::on_announce_deadline() {
     const auto now = Clock::now();
-    std::vector<std::function<void(const std::string&)>> late;
-    std::erase_if(m_announcements, [&](Announcement& a) {
-        if (a.deadline > now)
-            return false;
-        late.push_back(std::move(a.done));
-        return true;
-    });
-    arm_announce_deadline();
-    for (auto& done : late)
+    for (auto& done : take_announcements([&](const Announcement& a) { return a.deadline <= now; }))
         done("tracker " + m_config.tracker + " did not take the change within " + seconds_text(m_config.timeout));
 }
 

@@ -89,6 +89,9 @@ private:
     void on_pong(const protocol::Decoded& reply);
     void on_silence_check();
     void happen(SessionEvent event);
+    /// Returns: the callbacks of the announcements `which` picks, removed from the list.
+    std::vector<std::function<void(const std::string&)>>
+    take_announcements(const std::function<bool(const Announcement&)>& which);
     void settle(std::uint64_t carried, const std::string& error);
     void on_announce_deadline();
     void arm_announce_deadline();
