@@ -285,9 +285,11 @@ run_zshare() {  # run_zshare RUN
         die "zshare download failed"
     fi
     zshare_rss_kib+=("$(tail -n 1 "$work/bob.rss")")
-    # The node's own figure for the transfer alone, if it prints one ("..., 1.234 s, 567.8 MB/s)").
+    # The node's own figure for the transfer alone ("..., 1.234 s, 541.0 MiB/s, 1 peer)"), in
+    # MB/s like the rest of the table.
     local own
-    own=$(sed -nE 's/.*[ (]([0-9]+(\.[0-9]+)?) MB\/s[,)].*/\1/p' "$work/bob.out" | tail -n 1)
+    own=$(sed -nE 's/.*, ([0-9]+(\.[0-9]+)?) MiB\/s, .*/\1/p' "$work/bob.out" | tail -n 1)
+    [ -z "$own" ] || own=$(awk -v m="$own" 'BEGIN { printf "%.1f", m * 1.048576 }')
     [ -z "$own" ] || zshare_own+=("$own")
 }
 zshare_own=()

@@ -108,9 +108,10 @@ std::optional<Reactor::Clock::time_point> Reactor::next_deadline() const {
 
 void Reactor::run_once(Clock::duration most) {
     prune();
-    // Deferred work first: it was asked for "as soon as possible". What it defers in turn
-    // keeps this turn's poll from waiting.
-    if (!m_deferred.empty()) {
+    // Deferred work first: it was asked for "as soon as possible". A turn that ran some does
+    // not wait in its poll: what it did may be what the owner's loop waits for (a stop).
+    const bool ran_deferred = !m_deferred.empty();
+    if (ran_deferred) {
         auto deferred = std::move(m_deferred);
         m_deferred.clear();
         for (auto& handler : deferred)
@@ -118,7 +119,7 @@ void Reactor::run_once(Clock::duration most) {
         prune();
     }
     const auto now = Clock::now();
-    auto wake = m_deferred.empty() ? now + most : now;
+    auto wake = ran_deferred || !m_deferred.empty() ? now : now + most;
     if (const auto deadline = next_deadline())
         wake = std::min(wake, *deadline);
     // The turn works on a snapshot: handlers may add and withdraw entries meanwhile.

@@ -91,7 +91,8 @@ void Node::on_initial_shares(Collected found) {
 void Node::on_started(const StartResult& result) {
     if (result.status != exit_status::ok) {
         refuse(result.error);
-        return stop(result.status);
+        // Registered but unable to go on (no table, say): say goodbye rather than linger a TTL.
+        return m_session->leave([this, status = result.status] { stop(status); });
     }
     m_phase = Phase::online;
     warn("zshare-node: " + m_options.name + " online, serving on " + m_session->advertised_endpoint() + " (" +

@@ -117,6 +117,12 @@ void TrackerRequests::on_readable() {
         m_last_reply = Clock::now(); // even a late reply proves that the request path works
         if (on_reply)
             on_reply();
+        if (!reply && reply.request_id == 0 && reply.error.rfind("unsupported protocol version", 0) == 0) {
+            // A tracker of another protocol version cannot echo our ids: what it says concerns
+            // every request it has been sent.
+            fail_sent("tracker " + m_endpoint + " speaks another version of the protocol (" + reply.error + ")");
+            continue;
+        }
         const auto it = m_waiting.find(reply.request_id);
         if (it == m_waiting.end())
             continue; // late (its deadline passed) or not ours
@@ -126,6 +132,24 @@ void TrackerRequests::on_readable() {
         if (!reply)
             reply.error = "the tracker sent a malformed reply: " + reply.error;
         callback(reply);
+    }
+}
+
+void TrackerRequests::fail_sent(const std::string& why) {
+    std::vector<Callback> failed;
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if (it->second.sent) {
+            failed.push_back(std::move(it->second.callback));
+            it = m_waiting.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    arm();
+    for (auto& callback : failed) {
+        Decoded none;
+        none.error = why;
+        callback(none);
     }
 }
 

@@ -75,6 +75,8 @@ private:
     void on_readable();
     void on_writable();
     void on_deadline();
+    /// Fails every request already sent with `why`.
+    void fail_sent(const std::string& why);
     void flush_queue();
     void arm();
 

@@ -122,19 +122,34 @@ void TrackerSession::on_register_reply(const Decoded& reply, std::uint64_t carri
         notice(false, "registered again as " + m_config.name + " (" +
                           plural(m_shares ? m_shares().size() : 0, "file") + " shared)");
     const std::uint64_t epoch = connected->epoch, seq = connected->seq;
-    m_feed.when_reaches(epoch, seq, Clock::now() + m_config.timeout, [this, carried, again, seq](bool reached) {
-        if (!again) {
-            if (reached)
-                return finish_start(exit_status::ok, {});
-            return finish_start(exit_status::failed,
-                                "cannot mirror the peer table: " +
-                                    (m_feed.problem().empty() ? "the tracker's event " + std::to_string(seq) +
-                                                                    " did not arrive within " +
-                                                                    seconds_text(m_config.timeout)
-                                                              : m_feed.problem()));
-        }
+    if (again)
+        return settle_when_mirrored(epoch, seq, carried);
+    m_feed.when_reaches(epoch, seq, Clock::now() + m_config.timeout, [this, seq](bool reached) {
+        if (reached)
+            return finish_start(exit_status::ok, {});
+        finish_start(exit_status::failed,
+                     "cannot mirror the peer table: " +
+                         (m_feed.problem().empty() ? "the tracker's event " + std::to_string(seq) +
+                                                         " did not arrive within " + seconds_text(m_config.timeout)
+                                                   : m_feed.problem()));
+    });
+}
+
+void TrackerSession::settle_when_mirrored(std::uint64_t epoch, std::uint64_t seq, std::uint64_t carried) {
+    // The tracker has taken the change: what it carried succeeds, once our own mirror shows it
+    // (read your writes), or with a warning when the mirror is late. Their deadlines make room
+    // for that wait, so that a late mirror never turns into a failure.
+    const auto deadline = Clock::now() + m_config.timeout;
+    for (auto& a : m_announcements)
+        if (a.wanted <= carried)
+            a.deadline = std::max(a.deadline, deadline + std::chrono::milliseconds(1));
+    arm_announce_deadline();
+    m_feed.when_reaches(epoch, seq, deadline, [this, carried, seq](bool reached) {
+        if (!reached)
+            notice(false, "warning: the tracker took the change, but its event " + std::to_string(seq) +
+                              " has not reached this node's table yet");
         settle(carried, {});
-        // Announcements asked for after this Connect left need one more request.
+        // Announcements asked for after that request left need one more.
         if (!m_announcements.empty() && m_state == SessionState::registered)
             send_update();
     });
@@ -169,14 +184,7 @@ void TrackerSession::on_update_reply(const Decoded& reply, std::uint64_t carried
     const auto* ack = std::get_if<Ack>(&*reply.message);
     if (!ack)
         return settle(carried, "the tracker answered UpdateFiles with " + std::string(type_name(*reply.message)));
-    // Settled once our own mirror shows the change, so that a following list-files does too.
-    // The tracker has taken it by now, so a late mirror is only worth a warning.
-    m_feed.when_reaches(m_epoch, ack->seq, Clock::now() + m_config.timeout, [this, carried, seq = ack->seq](bool reached) {
-        if (!reached)
-            notice(false, "warning: the tracker took the change, but its event " + std::to_string(seq) +
-                              " has not reached this node's table yet");
-        settle(carried, {});
-    });
+    settle_when_mirrored(m_epoch, ack->seq, carried);
 }
 
 std::vector<std::function<void(const std::string&)>>

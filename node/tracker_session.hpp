@@ -93,6 +93,8 @@ private:
     std::vector<std::function<void(const std::string&)>>
     take_announcements(const std::function<bool(const Announcement&)>& which);
     void settle(std::uint64_t carried, const std::string& error);
+    /// Settles what `carried` covers once the mirror holds event `seq` of run `epoch`.
+    void settle_when_mirrored(std::uint64_t epoch, std::uint64_t seq, std::uint64_t carried);
     void on_announce_deadline();
     void arm_announce_deadline();
     void adopt_timing(std::uint64_t heartbeat_ms, std::uint64_t ttl_ms);

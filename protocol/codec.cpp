@@ -243,7 +243,8 @@ std::string with_envelope(const void* data, std::size_t size, const DecodeLimits
         if (version.via.u64 != protocol_version)
             return "unsupported protocol version " + std::to_string(version.via.u64) +
                    " (this side speaks " + std::to_string(protocol_version) + ")";
-        // Elements after the request id are ignored: a later version may add some.
+        // Elements after the request id are ignored: room for optional envelope elements that
+        // readers of this version may skip (anything they must not skip needs a new version).
         if (root.via.array.size >= 4) {
             const msgpack::object& id = root.via.array.ptr[3];
             if (id.type != msgpack::type::POSITIVE_INTEGER)

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <zmq.hpp>
 
 using namespace zshare::testing;
 using Stream = Process::Stream;
@@ -116,4 +117,26 @@ TEST_CASE("a bad value gets one plain line", "[cli]") {
     Process help({ZSHARE_NODE_BIN, "--help"});
     CHECK(help.wait_exit() == 0);
     CHECK(help.text(Stream::out).rfind("usage: zshare-node --name NAME", 0) == 0);
+}
+
+TEST_CASE("a tracker of another protocol version is named as such", "[cli]") {
+    // A stand-in for an old tracker: it answers every frame with a version 1 Error.
+    zmq::context_t context(1);
+    zmq::socket_t router(context, zmq::socket_type::router);
+    router.set(zmq::sockopt::linger, 0);
+    router.bind("tcp://127.0.0.1:*");
+    const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
+    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "x", "--cache-dir", ""});
+    zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+    REQUIRE(zmq::poll(&item, 1, std::chrono::milliseconds(10000)) == 1);
+    zmq::message_t id, request;
+    REQUIRE(router.recv(id));
+    REQUIRE(router.recv(request));
+    // [1, "Error", {"code": "bad_message", "message": "unsupported protocol version 2"}]
+    const std::string reply = std::string("\x93\x01\xa5" "Error\x82\xa4" "code\xab" "bad_message\xa7" "message\xa1" "x", 36);
+    router.send(id, zmq::send_flags::sndmore);
+    router.send(zmq::buffer(reply), zmq::send_flags::none);
+    CHECK(node.wait_exit() == 1);
+    CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " speaks another version of the protocol "
+                                      "(unsupported protocol version 1 (this side speaks 2))") != std::string::npos);
 }
