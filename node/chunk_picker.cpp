@@ -20,7 +20,7 @@ std::optional<std::uint64_t> ChunkPicker::pick(HolderId holder, const std::deque
     // End game: the missing chunk asked least, if not of this holder already.
     std::optional<std::uint64_t> best;
     for (std::uint64_t index = 0; index < chunks; ++index) {
-        if (m_state[index] != ChunkState::missing || m_requests[index] >= 2 ||
+        if (m_state[index] != ChunkState::missing || m_requests[index] >= 2 || (choosy && m_failed[index] == holder) ||
             std::find(asked_of_holder.begin(), asked_of_holder.end(), index) != asked_of_holder.end())
             continue;
         if (!best || m_requests[index] < m_requests[*best])

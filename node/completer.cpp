@@ -33,7 +33,8 @@ std::vector<std::string> complete_words(const CompletionContext& context, const 
     const CommandSpec* spec = find_command(context.before[0]);
     if (!spec)
         return {};
-    const auto& peers = *sources.peers;
+    static const std::map<std::string, protocol::PeerInfo> no_peers;
+    const auto& peers = sources.peers ? *sources.peers : no_peers;
     switch (argument_kind(*spec, context.before.size() - 1)) {
     case ArgumentKind::none:
         return {};

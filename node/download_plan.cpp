@@ -89,6 +89,8 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
     }
     const std::string& user = words[0];
     const std::string& remote = words[1];
+    if (user == self)
+        return "'" + user + "' is this node: it has its own files already";
     const auto peer = peers.find(user);
     if (peer == peers.end())
         return "unknown user '" + user + "' (see list-users)";
@@ -102,6 +104,8 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
         return "'" + remote + "' names several files of " + user + "; give the absolute path";
     plan.remote = matches[0]->path;
     plan.content_id = matches[0]->content_id;
+    if (plan.content_id.empty())
+        return user + " lists " + plan.remote + " without a content id: it cannot be verified";
     // The named user first; every other holder of the same content helps.
     plan.sources = holders_of(plan.content_id, peers, self);
     std::erase_if(plan.sources, [&](const Source& s) { return s.user == user; });

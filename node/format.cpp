@@ -15,7 +15,8 @@ std::string human_bytes(std::uint64_t bytes) {
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = double(bytes);
     int unit = 0;
-    while (value >= 1024 && unit < 4) {
+    // 1023.96 KiB would print as "1024.0 KiB": that is 1.0 MiB.
+    while (value >= (unit == 0 ? 1024 : 1023.95) && unit < 4) {
         value /= 1024;
         ++unit;
     }
@@ -28,7 +29,7 @@ std::string human_rate(double bytes_per_second) {
     const char* units[] = {"B/s", "KiB/s", "MiB/s", "GiB/s"};
     double value = std::max(bytes_per_second, 0.0);
     int unit = 0;
-    while (value >= 1024 && unit < 3) {
+    while (value >= 1023.95 && unit < 3) {
         value /= 1024;
         ++unit;
     }
@@ -68,11 +69,17 @@ std::string progress_figures(const ProgressFigures& f) {
     if (!f.have_manifest)
         return "asking for the manifest";
     const double eta = f.rate > 0 ? double(f.size - std::min(f.done, f.size)) / f.rate : 0;
+    // Past 100 hours the figure says nothing (and would not fit the line): a stall, for people.
+    char left[32];
+    if (eta < 100 * 3600.0)
+        std::snprintf(left, sizeof left, "%d:%02d", int(eta) / 60, int(eta) % 60);
+    else
+        std::snprintf(left, sizeof left, "--:--");
     char text[200];
-    std::snprintf(text, sizeof text, "%3.0f%% %s of %s, %s, ETA %d:%02d, %s%s",
+    std::snprintf(text, sizeof text, "%3.0f%% %s of %s, %s, ETA %s, %s%s",
                   f.size ? 100.0 * double(f.done) / double(f.size) : 100.0, human_bytes(f.done).c_str(),
-                  human_bytes(f.size).c_str(), human_rate(f.rate).c_str(), int(eta) / 60, int(eta) % 60,
-                  plural(f.peers, "peer").c_str(), f.checking ? ", checking the partial file" : "");
+                  human_bytes(f.size).c_str(), human_rate(f.rate).c_str(), left, plural(f.peers, "peer").c_str(),
+                  f.checking ? ", checking the partial file" : "");
     return text;
 }
 
