@@ -25,10 +25,13 @@ std::ptrdiff_t read_at(int fd, char* data, std::size_t size, std::uint64_t offse
     return static_cast<std::ptrdiff_t>(done);
 }
 
-int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
+namespace {
+/// Runs `write_some(done)` (a write of what is left after `done` bytes) until `size` bytes
+/// are out. Returns: 0, or the errno.
+template <class WriteSome> int write_in_full(std::size_t size, WriteSome&& write_some) {
     std::size_t done = 0;
     while (done < size) {
-        const ssize_t n = ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
+        const ssize_t n = write_some(done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -37,18 +40,17 @@ int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
     }
     return 0;
 }
+} // namespace
+
+int write_at(int fd, const char* data, std::size_t size, std::uint64_t offset) {
+    return write_in_full(size, [&](std::size_t done) {
+        return ::pwrite(fd, data + done, size - done, static_cast<off_t>(offset + done));
+    });
+}
 
 int write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        done += static_cast<std::size_t>(n);
-    }
-    return 0;
+    return write_in_full(text.size(),
+                         [&](std::size_t done) { return ::write(fd, text.data() + done, text.size() - done); });
 }
 
 std::string write_file_atomically(const std::string& path, const std::string& text, unsigned mode) {

@@ -37,6 +37,23 @@ struct TempDir {
     std::string operator/(const std::string& relative) const { return path + "/" + relative; }
 };
 
+/// Runs the test's file system calls from `path`, and goes back at the end.
+class ChangeDirectory {
+public:
+    explicit ChangeDirectory(const std::string& path) : m_old(std::filesystem::current_path()) {
+        std::filesystem::current_path(path);
+    }
+    ~ChangeDirectory() {
+        std::error_code ec;
+        std::filesystem::current_path(m_old, ec);
+    }
+    ChangeDirectory(const ChangeDirectory&) = delete;
+    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
+
+private:
+    std::filesystem::path m_old; ///< the directory to go back to
+};
+
 /// Writes `content` to `path` (replacing it), creating parent directories.
 inline void write_file(const std::string& path, const std::string& content) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path());

@@ -21,20 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// Runs the test's file system calls from `path`, and goes back at the end.
-class ChangeDirectory {
-public:
-    explicit ChangeDirectory(const std::string &path) : m_old(fs::current_path()) { fs::current_path(path); }
-    ~ChangeDirectory() {
-        std::error_code ec;
-        fs::current_path(m_old, ec);
-    }
-    ChangeDirectory(const ChangeDirectory &) = delete;
-    ChangeDirectory &operator=(const ChangeDirectory &) = delete;
-
-private:
-    fs::path m_old; ///< the directory to go back to
-};
 
 const std::string some_id = "abababababababababababababababababababababababababababababababab";
 
