@@ -13,6 +13,7 @@
 
 using namespace zshare;
 using namespace zshare::node;
+using zshare::testing::ChangeDirectory;
 using protocol::PeerInfo;
 using zshare::testing::TempDir;
 using zshare::testing::write_file;

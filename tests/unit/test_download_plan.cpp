@@ -13,6 +13,7 @@
 
 using namespace zshare;
 using namespace zshare::node;
+using zshare::testing::ChangeDirectory;
 using protocol::FileEntry;
 using protocol::PeerInfo;
 using zshare::testing::TempDir;
