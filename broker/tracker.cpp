@@ -63,8 +63,14 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
       m_publisher(make_socket(context, zmq::socket_type::xpub, 1024)) {
     // Replies to a peer that vanished must fail visibly instead of being queued for nobody.
     m_router.set(zmq::sockopt::router_mandatory, 1);
-    // A node that reconnects with its routing id replaces its stale connection.
-    m_router.set(zmq::sockopt::router_handover, 1);
+    if (m_options.security.curve) {
+        // The handler first: a handshake that finds none is refused.
+        m_gate = std::make_unique<ZapHandler>(context, m_reactor, [this](const auto& request, auto answer) {
+            admit(request, answer);
+        });
+        make_curve_server(m_router, m_options.security.keys, "zshare-tracker");
+        make_curve_server(m_publisher, m_options.security.keys, "zshare-tracker");
+    }
     m_publisher.set(zmq::sockopt::sndhwm, publish_high_water_mark);
     // Every subscription reaches us (not only the first for a topic): each gets a Heartbeat.
     m_publisher.set(zmq::sockopt::xpub_verbose, 1);
@@ -78,6 +84,15 @@ Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
     m_epoch = (std::uint64_t(random()) << 32 | random()) & ((std::uint64_t(1) << 53) - 1);
     if (m_epoch == 0)
         m_epoch = 1;
+}
+
+void Tracker::admit(const ZapHandler::Request& request, const ZapHandler::Answer& answer) {
+    // An open group lets any key in (names then belong to the first key that takes them); a
+    // closed one only its members' keys, on requests and events alike.
+    const bool member = !m_options.members || m_options.members->keys.count(request.key) > 0;
+    if (!member)
+        log("refused a connection from " + request.address + ": key " + request.key + " is not a member");
+    answer(member, request.key);
 }
 
 void Tracker::run() {
@@ -94,6 +109,7 @@ void Tracker::run() {
         m_reap_timer.arm_after(reap_every);
     });
     m_reap_timer.arm_after(reap_every);
+    m_greeting_timer = Reactor::Timer(m_reactor, [this] { send_heartbeat(); });
     while (!stop_requested())
         m_reactor.run_once();
 }
@@ -101,7 +117,7 @@ void Tracker::run() {
 void Tracker::expire_silent_peers() {
     // A node killed, or cut off, says no goodbye: its silence past the TTL stands for one.
     for (const auto& link : m_table.silent_since(std::chrono::steady_clock::now() - m_options.peer_ttl))
-        if (auto name = m_table.remove(link)) {
+        if (auto name = m_table.expire(link)) {
             log("expire " + *name + " (silent for " + seconds_text(m_options.peer_ttl) + ")");
             publish(UnregisterPeer{m_epoch, m_seq + 1, *name});
         }
@@ -109,17 +125,28 @@ void Tracker::expire_silent_peers() {
 
 void Tracker::send_heartbeat() {
     (void)protocol::send(m_publisher, Heartbeat{m_epoch, m_seq});
+    m_last_greeting = std::chrono::steady_clock::now();
+    m_greeting_timer.disarm();
     m_heartbeat_timer.arm_after(m_options.heartbeat);
 }
 
 void Tracker::on_subscriptions() {
     // A new subscriber's first message is this Heartbeat, which it can only receive once its
     // subscription is in place: from then on it misses nothing, so it takes its snapshot then.
+    // One Heartbeat greets every subscription of 10 ms: a flood of subscribe messages costs
+    // the other subscribers at most a hundred extra Heartbeats a second.
+    constexpr auto greeting_interval = std::chrono::milliseconds(10);
     bool joined = false;
-    for (zmq::message_t frame; m_publisher.recv(frame, zmq::recv_flags::dontwait);)
+    zmq::message_t frame;
+    for (int handled = 0; handled < 10000 && m_publisher.recv(frame, zmq::recv_flags::dontwait); ++handled)
         joined = joined || (frame.size() > 0 && static_cast<const char*>(frame.data())[0] == 1);
-    if (joined)
+    if (!joined)
+        return;
+    const auto due = m_last_greeting + greeting_interval;
+    if (std::chrono::steady_clock::now() >= due)
         send_heartbeat();
+    else
+        m_greeting_timer.arm_no_later_than(due);
 }
 
 void Tracker::on_requests() {
@@ -128,11 +155,11 @@ void Tracker::on_requests() {
         auto in = receive_request(m_router);
         if (!in)
             return;
-        const std::string link = in->link.to_string();
-        const bool known = m_table.touch(link); // any message shows the peer alive
+        const Sender sender{in->link.to_string(), in->user_id, in->peer_address};
+        const bool known = m_table.touch(sender.link); // any message shows the peer alive
         const Message reply = in->request && std::holds_alternative<Ping>(*in->request.message)
                                   ? Message(Pong{m_epoch, m_seq, known})
-                                  : handle(link, in->peer_address, in->request);
+                                  : handle(sender, in->request);
         // The reply carries the request's id, so that a client with several requests out (or
         // one that gave up waiting) knows which one it answers.
         if (!send_to(m_router, in->link, reply, in->request.request_id))
@@ -140,19 +167,18 @@ void Tracker::on_requests() {
     }
 }
 
-Message Tracker::handle(const std::string& link, const std::string& peer_address,
-                        const Decoded& request) {
+Message Tracker::handle(const Sender& sender, const Decoded& request) {
     if (!request)
         return error_reply(error_code::bad_message, request.error);
     Message message = *request.message;
     if (std::holds_alternative<Hello>(message))
         return on_hello();
     if (auto* m = std::get_if<Connect>(&message))
-        return on_connect(link, peer_address, *m);
+        return on_connect(sender, *m);
     if (auto* m = std::get_if<UpdateFiles>(&message))
-        return on_update_files(link, *m);
+        return on_update_files(sender, *m);
     if (std::holds_alternative<Disconnect>(message))
-        return on_disconnect(link);
+        return on_disconnect(sender);
     if (std::holds_alternative<ListPeers>(message))
         return on_list_peers();
     return error_reply(error_code::unexpected,
@@ -164,7 +190,37 @@ Message Tracker::on_hello() {
                    static_cast<std::uint64_t>(m_options.peer_ttl.count())};
 }
 
-Message Tracker::on_connect(const std::string& link, const std::string& peer_address, Connect& request) {
+std::optional<Error> Tracker::check_owner(const std::string& name, const std::string& key) {
+    if (!m_options.security.curve)
+        return std::nullopt; // without keys, names belong to whoever holds them live
+    const auto taken = [&] {
+        return error_reply(error_code::name_taken, "the name '" + name + "' belongs to another key");
+    };
+    if (m_options.members) {
+        const auto member = m_options.members->key_of_name.find(name);
+        if (member == m_options.members->key_of_name.end())
+            return error_reply(error_code::name_taken, "'" + name + "' is not a member name of this group");
+        if (member->second != key)
+            return taken();
+        return std::nullopt;
+    }
+    if (!m_options.bindings)
+        return std::nullopt;
+    if (const auto owner = m_options.bindings->key_of(name)) {
+        if (*owner != key)
+            return taken();
+        return std::nullopt;
+    }
+    // Trust on first use: this key owns the name from now on, across restarts.
+    if (auto problem = m_options.bindings->bind(name, key); !problem.empty()) {
+        log(problem);
+        return error_reply(error_code::io_error, "the tracker cannot keep the name: " + problem);
+    }
+    log("bind " + name + " to key " + key);
+    return std::nullopt;
+}
+
+Message Tracker::on_connect(const Sender& sender, Connect& request) {
     if (!valid_peer_name(request.name))
         return error_reply(error_code::invalid_name,
                            "invalid name '" + request.name +
@@ -174,17 +230,25 @@ Message Tracker::on_connect(const std::string& link, const std::string& peer_add
                            "endpoint must be tcp://HOST:PORT, not '" + request.endpoint + "'");
     if (auto problem = check_files(request.files); !problem.empty())
         return error_reply(error_code::bad_message, problem);
+    if (auto refused = check_owner(request.name, sender.key))
+        return *refused;
     // A node listening on every interface cannot know which address its peers reach it by;
     // the address its tracker connection comes from is the best guess, as BitTorrent trackers do.
-    PeerInfo peer{request.name, replace_wildcard_host(request.endpoint, peer_address),
-                  std::move(request.files)};
-    const auto outcome = m_table.claim(link, peer);
+    PeerInfo peer{request.name, replace_wildcard_host(request.endpoint, sender.address), std::move(request.files),
+                  sender.key};
+    const auto outcome = m_table.claim(sender.link, request.instance, peer);
     if (const auto* refused = std::get_if<ClaimError>(&outcome)) {
-        if (*refused == ClaimError::name_taken)
+        switch (*refused) {
+        case ClaimError::name_taken:
             return error_reply(error_code::name_taken,
                                "the name '" + peer.name + "' is held by another live node");
-        return error_reply(error_code::already_connected,
-                           "this connection is registered under another name; disconnect first");
+        case ClaimError::endpoint_taken:
+            return error_reply(error_code::endpoint_taken,
+                               "another user advertises " + peer.endpoint + " as its file server");
+        default:
+            return error_reply(error_code::already_connected,
+                               "this connection is registered under another name; disconnect first");
+        }
     }
     const bool is_new = std::get<ClaimResult>(outcome) == ClaimResult::registered;
     log(std::string(is_new ? "register " : "re-register ") + peer.name + " " + peer.endpoint + " (" +
@@ -202,10 +266,11 @@ Message Tracker::on_connect(const std::string& link, const std::string& peer_add
                      static_cast<std::uint64_t>(m_options.peer_ttl.count())};
 }
 
-Message Tracker::on_update_files(const std::string& link, UpdateFiles& request) {
+Message Tracker::on_update_files(const Sender& sender, UpdateFiles& request) {
     if (auto problem = check_files(request.files); !problem.empty())
         return error_reply(error_code::bad_message, problem);
-    const PeerInfo* row = m_table.update_files(link, std::move(request.files));
+    // Only the connection that holds the name, with the key that owns it.
+    const PeerInfo* row = m_table.update_files(sender.link, sender.key, std::move(request.files));
     if (!row)
         return error_reply(error_code::not_connected, "UpdateFiles needs a Connect first");
     log("update " + row->name + " (" + std::to_string(row->files.size()) + " files)");
@@ -213,8 +278,8 @@ Message Tracker::on_update_files(const std::string& link, UpdateFiles& request) 
     return Ack{m_seq};
 }
 
-Message Tracker::on_disconnect(const std::string& link) {
-    if (auto name = m_table.remove(link)) {
+Message Tracker::on_disconnect(const Sender& sender) {
+    if (auto name = m_table.remove(sender.link, sender.key)) {
         log("unregister " + *name);
         publish(UnregisterPeer{m_epoch, m_seq + 1, *name});
     }

@@ -149,6 +149,8 @@ void DownloadManager::follow(const Mirror& mirror, const std::string& self) {
                 swarm.drop_source(source.user, source.user + " no longer shares " + source.path);
             else if (holder != holders.end() && holder->endpoint != source.endpoint)
                 swarm.drop_source(source.user, source.user + " moved to " + holder->endpoint);
+            else if (holder != holders.end() && holder->key != source.key)
+                swarm.drop_source(source.user, source.user + " has a new key");
         }
         for (const auto& holder : holders)
             swarm.add_source(holder);

@@ -43,7 +43,7 @@ std::vector<Source> holders_of(const std::string& content_id, const std::map<std
             continue;
         for (const auto& file : peer.files)
             if (file.content_id == content_id) {
-                sources.push_back({name, peer.endpoint, file.path});
+                sources.push_back({name, peer.endpoint, file.path, peer.key});
                 break;
             }
     }
@@ -109,7 +109,7 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
     // The named user first; every other holder of the same content helps.
     plan.sources = holders_of(plan.content_id, peers, self);
     std::erase_if(plan.sources, [&](const Source& s) { return s.user == user; });
-    plan.sources.insert(plan.sources.begin(), Source{user, peer->second.endpoint, plan.remote});
+    plan.sources.insert(plan.sources.begin(), Source{user, peer->second.endpoint, plan.remote, peer->second.key});
     if (words.size() > 2)
         plan.local = words[2];
     return plan;

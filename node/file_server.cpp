@@ -3,11 +3,13 @@
 #include "endpoint.hpp"
 #include "file_io.hpp"
 #include "reactor.hpp"
+#include "reply_budget.hpp"
 #include "unique_fd.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -123,12 +125,14 @@ Message FileServer::answer(const SharedFiles& shares, const Decoded& request) {
 }
 
 FileServer::FileServer(zmq::context_t& context, const std::string& listen, const SharedFiles& shares,
-                       std::uint64_t upload_limit)
-    : m_shares(shares), m_upload_limit(upload_limit),
+                       ServingRules rules)
+    : m_shares(shares), m_rules(std::move(rules)),
       m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)) {
     if (!parse_tcp_endpoint(listen, true))
         throw std::runtime_error("--listen must be tcp://HOST:PORT, not '" + listen + "'");
     m_router.set(zmq::sockopt::router_mandatory, 1);
+    if (m_rules.security.curve)
+        make_curve_server(m_router, m_rules.security.keys, "zshare-files");
     try {
         allow_ipv6_for(m_router, listen);
         m_router.bind(listen);
@@ -145,46 +149,93 @@ void FileServer::run(zmq::socket_t& pipe) {
     using Clock = std::chrono::steady_clock;
     Reactor reactor;
     bool stop = false;
+    ReplyBudget budget(m_rules.requester_in_flight, m_rules.total_in_flight);
+    // Requests that wait for their requester's replies to drain, by requester, in order.
+    constexpr std::size_t max_waiting = 1024;
+    std::map<std::string, std::deque<RoutedRequest>> waiting;
     // With an upload limit, replies leave at the pace it allows: each is due once the ones
-    // before it have had their share of time (the downloaders' windows bound the queue).
-    struct Pending {
+    // before it have had their share of time.
+    struct Paced {
         zmq::message_t link;
         zmq::message_t frame;
     };
-    std::deque<Pending> queue;
+    std::deque<Paced> paced;
     auto next_due = Clock::now();
-    Reactor::Timer pace;
+    Reactor::Timer pace, retry;
     const auto send_due = [&] {
-        while (!queue.empty() && Clock::now() >= next_due) {
-            const auto bytes = queue.front().frame.size();
-            (void)send_to(m_router, queue.front().link, std::move(queue.front().frame));
-            queue.pop_front();
+        while (!paced.empty() && Clock::now() >= next_due) {
+            const auto bytes = paced.front().frame.size();
+            (void)send_to(m_router, paced.front().link, std::move(paced.front().frame));
+            paced.pop_front();
             next_due = std::max(next_due, Clock::now() - std::chrono::milliseconds(50)) +
-                       std::chrono::microseconds(bytes * 1000000 / m_upload_limit);
+                       std::chrono::microseconds(bytes * 1000000 / m_rules.upload_limit);
         }
-        if (!queue.empty())
+        if (!paced.empty())
             pace.arm_at(next_due);
     };
+    const auto serve = [&](const std::string& requester, RoutedRequest& in) {
+        zmq::message_t frame = budget.charge(requester, reply_frame_for(in));
+        if (m_rules.upload_limit == 0) {
+            // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
+            (void)send_to(m_router, in.link, std::move(frame));
+            return;
+        }
+        paced.push_back({std::move(in.link), std::move(frame)});
+    };
+    const auto serve_waiting = [&] {
+        // Round robin over the requesters whose replies drained.
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (auto it = waiting.begin(); it != waiting.end();) {
+                if (!it->second.empty() && budget.open(it->first)) {
+                    serve(it->first, it->second.front());
+                    it->second.pop_front();
+                    progress = true;
+                }
+                it = it->second.empty() ? waiting.erase(it) : std::next(it);
+            }
+        }
+        budget.forget_idle();
+        if (!waiting.empty())
+            retry.arm_after(std::chrono::milliseconds(2));
+        if (m_rules.upload_limit != 0)
+            send_due();
+    };
     pace = Reactor::Timer(reactor, send_due);
+    retry = Reactor::Timer(reactor, serve_waiting);
     auto control = reactor.watch(pipe, [&] { stop = true; }); // the only command is stop
     auto requests = reactor.watch(m_router, [&] {
         for (int handled = 0; handled < 64; ++handled) {
             auto in = receive_request(m_router);
             if (!in)
                 break;
-            zmq::message_t frame = reply_frame(m_shares, in->request);
-            if (m_upload_limit == 0) {
-                // A downloader that left takes its replies with it (ROUTER_MANDATORY says so).
-                (void)send_to(m_router, in->link, std::move(frame));
-                continue;
-            }
-            queue.push_back({std::move(in->link), std::move(frame)});
+            // Who asks: the key the handshake proved, else the connection.
+            const std::string requester = in->user_id.empty() ? in->link.to_string() : in->user_id;
+            auto& queue = waiting[requester];
+            if (queue.empty() && budget.open(requester)) {
+                serve(requester, *in);
+            } else if (queue.size() < max_waiting) {
+                queue.push_back(std::move(*in));
+            } // else: one who asks that far ahead without reading loses the excess
+            if (queue.empty())
+                waiting.erase(requester);
         }
-        if (m_upload_limit != 0)
+        if (!waiting.empty())
+            retry.arm_no_later_than(Clock::now() + std::chrono::milliseconds(2));
+        if (m_rules.upload_limit != 0)
             send_due();
     });
     while (!stop)
         reactor.run_once();
+}
+
+zmq::message_t FileServer::reply_frame_for(const RoutedRequest& in) const {
+    // Secure: the key must be in the table now, not only at the handshake.
+    if (m_rules.security.curve && m_rules.members && !m_rules.members->name_of(in.user_id))
+        return encode_zmq(refuse(error_code::not_member,
+                                 "your key is in nobody's row of this node's table: register first (401)"),
+                          in.request.request_id);
+    return reply_frame(m_shares, in.request);
 }
 
 } // namespace zshare::node

@@ -5,21 +5,30 @@
 #include "signals.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 
 namespace {
-const char* const synopsis = R"(usage: zshare-node --name NAME [--tracker tcp://HOST:PORT] [--share PATH]...
-                   [--listen tcp://HOST:PORT] [--downloads DIR] [--peers-file FILE]
-                   [--upload-limit RATE] [--window N] [--cache-dir DIR]
-                   [--tracker-timeout-ms MS] [--peer-timeout-ms MS]
+const char* const synopsis = R"(usage: zshare-node --name NAME --tracker-key=KEY [--tracker tcp://HOST:PORT]
+                   [--share PATH]... [--listen tcp://HOST:PORT] [--downloads DIR]
+                   [--key-dir DIR] [--peers-file FILE] [--upload-limit RATE] [--window N]
+                   [--cache-dir DIR] [--tracker-timeout-ms MS] [--peer-timeout-ms MS]
+       zshare-node --name NAME --insecure [...]
 
-A zshare peer: it registers NAME with the tracker, serves the files it shares, and downloads
-files straight from the other peers, from every holder of the same content at once, checking
-every chunk. Commands come from standard input: a prompt at a terminal (type help), one
-command per line from a pipe.
+A zshare peer: it registers NAME with the tracker, serves the files it shares to the users in
+the tracker's table only, and downloads files straight from the other peers, from every
+holder of the same content at once, checking every chunk. Everything on the wire is
+encrypted and authenticated (CURVE). Commands come from standard input: a prompt at a
+terminal (type help), one command per line from a pipe.
 
   --name NAME               the user name to hold: 1-64 letters, digits, '.', '_', '-'
   --tracker tcp://HOST:PORT the tracker (default tcp://127.0.0.1:7400)
+  --tracker-key=KEY         the tracker's public key (40 characters, as the tracker prints
+                            it), or a file that holds it; also read from ZSHARE_TRACKER_KEY.
+                            Write it with '=' and in single quotes: a key may start with '-'
+  --key-dir DIR             this node's key pair, NAME.key and NAME.key_secret, made on first
+                            use (default ~/.local/state/zshare/keys)
+  --insecure                no encryption, no keys (only with a tracker that runs --insecure)
   --share PATH              a file or directory to share from the start (repeatable)
   --listen tcp://HOST:PORT  the file server (default tcp://*:0, an ephemeral port)
   --downloads DIR           where downloads go by default (default ./downloads)
@@ -54,12 +63,18 @@ int main(int argc, char** argv) {
     // Below 1 MiB/s, 1 MiB chunks would come slower than downloaders wait for a silent peer.
     zshare::add_rate(app, "--upload-limit", options.upload_limit, std::uint64_t(1) << 20);
     app.add_option("--cache-dir", options.cache_dir);
+    app.add_option("--tracker-key", options.tracker_key);
+    app.add_option("--key-dir", options.key_dir);
+    app.add_flag("--insecure", options.insecure);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return zshare::cli_exit(app, e, synopsis);
     }
     options.tuning.max_window = static_cast<unsigned>(window);
+    if (options.tracker_key.empty())
+        if (const char* key = std::getenv("ZSHARE_TRACKER_KEY"))
+            options.tracker_key = key;
     options.tuning.total_window = std::max(options.tuning.total_window, options.tuning.max_window);
     zshare::install_signal_handlers();
     try {

@@ -1,5 +1,6 @@
 #include "mirror_feed.hpp"
 
+#include "curve_socket.hpp"
 #include "endpoint.hpp"
 #include "wire.hpp"
 
@@ -37,6 +38,9 @@ void MirrorFeed::subscribe(const std::string& publish_endpoint) {
     // The tracker greets every new subscription with a Heartbeat, so the first message proves
     // the subscription live: a snapshot taken after it cannot miss an event.
     m_subscriber.set(zmq::sockopt::subscribe, "");
+    // The same key as for requests: the tracker's two sockets share it.
+    if (m_requests.security().curve)
+        make_curve_client(m_subscriber, m_requests.security().keys, m_requests.tracker_key());
     allow_ipv6_for(m_subscriber, m_publish);
     m_subscriber.connect(m_publish);
     m_state = State::awaiting_greeting;

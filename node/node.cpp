@@ -54,14 +54,23 @@ int Node::run() {
         refuse("--tracker must be tcp://HOST:PORT, not '" + m_options.tracker + "'");
         return exit_status::refused;
     }
+    if (const int status = prepare_security(); status != exit_status::ok)
+        return status;
     try {
-        m_server = std::make_unique<FileServer>(m_context, m_options.listen, m_shares, m_options.upload_limit);
+        // The gate first: a handshake that finds no ZAP handler is refused.
+        if (m_security.curve)
+            m_gate = std::make_unique<FileServerGate>(m_context, m_reactor, m_member_keys, std::chrono::seconds(2));
+        ServingRules rules{m_options.upload_limit, m_options.requester_in_flight, m_options.total_in_flight,
+                           m_security, &m_member_keys};
+        m_server = std::make_unique<FileServer>(m_context, m_options.listen, m_shares, rules);
     } catch (const std::exception& e) {
         refuse(e.what());
         return exit_status::failed;
     }
+    m_options.tuning.security = m_security;
     m_hasher = std::make_unique<Hasher>(m_context, m_reactor, m_cache);
-    SessionConfig config{m_options.tracker, m_options.tracker_timeout, false, m_options.name, m_server->endpoint()};
+    SessionConfig config{m_options.tracker, m_options.tracker_timeout, false, m_options.name, m_server->endpoint(),
+                         m_security, m_tracker_key};
     m_session = std::make_unique<TrackerSession>(m_context, m_reactor, config, [this] { return m_shares.entries(); });
     m_session->on_notice = [this](bool error, const std::string& text) {
         warn((error ? "error: " : "zshare-node: ") + text);
@@ -77,6 +86,40 @@ int Node::run() {
         m_reactor.run_once();
     m_repl.reset();
     return m_status;
+}
+
+int Node::prepare_security() {
+    if (m_options.insecure) {
+        m_security.curve = false;
+        warn("zshare-node: warning: --insecure: nothing is encrypted, and anyone can pretend to be anyone");
+        return exit_status::ok;
+    }
+    if (m_options.tracker_key.empty()) {
+        refuse("the tracker's public key is needed: give --tracker-key KEY (or set ZSHARE_TRACKER_KEY); the "
+               "tracker prints it at start, and `zshare-tracker --print-key` shows it");
+        return exit_status::refused;
+    }
+    std::string error;
+    const auto tracker_key = protocol::resolve_public_key(m_options.tracker_key, error);
+    if (!tracker_key) {
+        refuse("--tracker-key: " + error);
+        return exit_status::refused;
+    }
+    m_tracker_key = *tracker_key;
+    if (m_options.key_dir.empty()) {
+        refuse("no --key-dir, and neither XDG_STATE_HOME nor HOME is set");
+        return exit_status::refused;
+    }
+    bool made = false;
+    auto keys = protocol::load_or_make_key_pair(m_options.key_dir, m_options.name, error, &made);
+    if (!keys) {
+        refuse(error);
+        return exit_status::failed;
+    }
+    if (made)
+        warn("zshare-node: made a key pair for " + m_options.name + " in " + m_options.key_dir);
+    m_security = {true, *keys};
+    return exit_status::ok;
 }
 
 void Node::on_initial_shares(Collected found) {
@@ -95,6 +138,8 @@ void Node::on_started(const StartResult& result) {
         return m_session->leave([this, status = result.status] { stop(status); });
     }
     m_phase = Phase::online;
+    if (m_gate) // an unknown key waits for the table's next heartbeat or two
+        m_gate->set_patience(2 * m_session->heartbeat() + std::chrono::milliseconds(200));
     warn("zshare-node: " + m_options.name + " online, serving on " + m_session->advertised_endpoint() + " (" +
          plural(m_shares.entries().size(), "file") + " shared, " +
          plural(m_session->mirror().peers().size(), "peer") + " online)");
@@ -192,6 +237,9 @@ void Node::stop(int status) {
 }
 
 void Node::on_table_changed() {
+    m_member_keys.replace(FileServerGate::keys_of(m_session->mirror()));
+    if (m_gate)
+        m_gate->on_table_changed();
     if (m_downloads)
         m_downloads->follow(m_session->mirror(), m_options.name);
     if (m_options.peers_file.empty())

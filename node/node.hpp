@@ -7,6 +7,8 @@
 #include "commands.hpp"
 #include "download_manager.hpp"
 #include "file_server.hpp"
+#include "file_server_gate.hpp"
+#include "member_keys.hpp"
 #include "hasher.hpp"
 #include "manifest_cache.hpp"
 #include "reactor.hpp"
@@ -35,6 +37,11 @@ struct NodeOptions {
     std::string cache_dir = ManifestCache::default_directory(); ///< manifest cache ("" : none)
     std::chrono::milliseconds tracker_timeout{5000}; ///< per tracker request
     SwarmTuning tuning;                           ///< windows, verification strikes, peer timeout
+    bool insecure = false;                        ///< plain sockets: no keys, no encryption
+    std::string tracker_key;                      ///< the tracker's key, or a file holding it
+    std::string key_dir = protocol::default_state_directory("keys"); ///< "<name>.key[_secret]"
+    std::uint64_t requester_in_flight = std::uint64_t(64) << 20; ///< file server: per requester
+    std::uint64_t total_in_flight = std::uint64_t(256) << 20;    ///< file server: in all
 };
 
 class Node final : public CommandHandlers {
@@ -85,6 +92,9 @@ private:
                                                            std::string_view command);
     void on_collected(const std::vector<std::string>& given, Collected found);
 
+    /// Sets up the keys. Returns: exit_status::ok, or the status to leave with (after saying why).
+    int prepare_security();
+
     /// Where the node is in its life.
     enum class Phase { starting, online, leaving, stopped };
 
@@ -93,6 +103,10 @@ private:
     Reactor m_reactor;
     ManifestCache m_cache;
     SharedFiles m_shares;                        ///< what the file server may serve
+    protocol::Security m_security;               ///< this node's keys (or plain)
+    std::string m_tracker_key;                   ///< the tracker's public key
+    MemberKeys m_member_keys;                    ///< the table's keys, for the file server
+    std::unique_ptr<FileServerGate> m_gate;      ///< admits the table's keys (before the server)
     std::unique_ptr<Hasher> m_hasher;            ///< manifests, off the loop
     std::unique_ptr<FileServer> m_server;        ///< serves m_shares
     std::unique_ptr<TrackerSession> m_session;   ///< registration, liveness, the mirror

@@ -202,7 +202,7 @@ Outcome Node::status(const std::vector<std::string>&) {
     const auto heard = std::chrono::steady_clock::now() - m_session->last_heard();
     say("tracker: " + m_session->tracker() + " " + state_name(m_session->state()) + " (last heard " +
         seconds_ago(heard) + " ago)");
-    say("name: " + m_options.name);
+    say("name: " + m_options.name + (m_security.curve ? ", key " + m_security.keys.public_key : ", --insecure (no key)"));
     say("file server: bound to " + m_server->endpoint() + ", peers use " + m_session->advertised_endpoint());
     say("mirror: seq " + std::to_string(mirror.seq()) + ", epoch " + std::to_string(mirror.epoch()) + ", " +
         plural(mirror.peers().size(), "peer"));

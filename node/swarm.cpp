@@ -14,7 +14,10 @@ struct Swarm::Peer {
     HolderId id = 0;
     Source source;
     zmq::socket_t socket;                   ///< DEALER to its file server
+    std::unique_ptr<protocol::HandshakeMonitor> monitor; ///< how its handshakes go (after the socket)
     Reactor::Watch watch;                   ///< its replies (declared after the socket: goes first)
+    unsigned refusals = 0;                  ///< handshakes it refused
+    std::optional<Clock::time_point> reopen_at; ///< when to try a fresh socket after a refusal
     std::deque<std::uint64_t> in_flight;    ///< chunks asked of it, in order (it answers in order)
     bool alive = true;                      ///< still in the swarm
     bool manifest_pending = true;           ///< its ManifestData reply is still to come
@@ -55,7 +58,72 @@ Swarm::~Swarm() {
     if (m_check_job)
         m_hasher.cancel(m_check_job);
     for (auto& peer : m_peers)
-        peer->watch.reset();
+        close_socket(*peer);
+}
+
+void Swarm::close_socket(Peer& peer) {
+    peer.watch.reset();
+    peer.monitor.reset();
+    peer.socket.close();
+}
+
+std::string Swarm::open_socket(Peer& peer) {
+    close_socket(peer);
+    const Source& source = peer.source;
+    const std::uint64_t chunk = m_content ? m_content->manifest.chunk_size : max_chunk_length;
+    peer.socket = make_socket(m_context, zmq::socket_type::dealer,
+                              static_cast<std::int64_t>(std::max<std::uint64_t>(chunk, 64u << 20) + (64u << 10)));
+    try {
+        if (m_tuning.security.curve) {
+            // The holder's key from the table: the holder is authenticated too.
+            if (!protocol::valid_key(source.key))
+                return source.user + " lists no key for its file server";
+            make_curve_client(peer.socket, m_tuning.security.keys, source.key);
+        }
+        peer.monitor = std::make_unique<protocol::HandshakeMonitor>(
+            m_context, m_reactor, peer.socket, [this, &peer](const auto& event) { on_handshake(peer, event); });
+        // The endpoint comes from another node, by way of the tracker: it may be nonsense.
+        allow_ipv6_for(peer.socket, source.endpoint);
+        peer.socket.connect(source.endpoint);
+    } catch (const zmq::error_t& e) {
+        return source.user + " advertises an endpoint that cannot be reached (" + source.endpoint + "): " + e.what();
+    }
+    peer.watch = m_reactor.watch(peer.socket, [this, &peer] { on_readable(peer); });
+    // Every holder is asked for the manifest: the first that checks out is used, and asking
+    // all of them tells early which ones are reachable. On a fresh socket after a refusal,
+    // what was asked before is asked again (the refused socket lost it).
+    if (peer.manifest_pending && !send(peer.socket, GetManifest{source.path}))
+        return "cannot send to " + source.user;
+    for (const auto index : peer.in_flight)
+        (void)send(peer.socket, FetchChunk{source.path, index * m_content->manifest.chunk_size,
+                                           m_content->chunk_length(index)});
+    peer.deadline = Clock::now() + m_tuning.timeout;
+    return {};
+}
+
+void Swarm::on_handshake(Peer& peer, const protocol::HandshakeMonitor::Event& event) {
+    if (!peer.alive)
+        return;
+    switch (event.failure()) {
+    case protocol::HandshakeFailure::none:
+        return;
+    case protocol::HandshakeFailure::no_detail:
+        return drop(peer, peer.source.user + "'s file server does not hold the key the tracker lists for it");
+    case protocol::HandshakeFailure::protocol:
+        return drop(peer, peer.source.user + "'s file server does not speak " +
+                              (m_tuning.security.curve ? "CURVE (it runs --insecure?)" : "plain (it encrypts)"));
+    case protocol::HandshakeFailure::refused:
+        // It may not list our key yet (we have just joined): a refused socket never tries
+        // again, so a fresh one does, a few times, a little later.
+        if (++peer.refusals >= m_tuning.max_refusals)
+            return drop(peer, peer.source.user + " refused this node " + std::to_string(peer.refusals) +
+                                  " times: its table does not list this node's key");
+        peer.watch.reset();
+        peer.reopen_at = Clock::now() + m_tuning.refusal_pause;
+        peer.deadline = *peer.reopen_at + m_tuning.timeout;
+        on_timer();
+        return;
+    }
 }
 
 void Swarm::fail_for_want_of_holders() {
@@ -76,30 +144,13 @@ void Swarm::add_source(const Source& source) {
     auto peer = std::make_unique<Peer>();
     peer->id = static_cast<HolderId>(m_peers.size());
     peer->source = source;
-    const std::uint64_t chunk = m_content ? m_content->manifest.chunk_size : max_chunk_length;
-    peer->socket = make_socket(m_context, zmq::socket_type::dealer,
-                               static_cast<std::int64_t>(std::max<std::uint64_t>(chunk, 64u << 20) + (64u << 10)));
     peer->deadline = Clock::now() + m_tuning.timeout;
     peer->rate_mark = Clock::now();
-    std::string problem;
-    try {
-        // The endpoint comes from another node, by way of the tracker: it may be nonsense.
-        allow_ipv6_for(peer->socket, source.endpoint);
-        peer->socket.connect(source.endpoint);
-        // Every holder is asked for the manifest: the first that checks out is used, and
-        // asking all of them tells early which ones are reachable.
-        if (!send(peer->socket, GetManifest{source.path}))
-            problem = "cannot send to " + source.user;
-    } catch (const zmq::error_t& e) {
-        problem = source.user + " advertises an endpoint that cannot be reached (" + source.endpoint +
-                  "): " + e.what();
-    }
     Peer& added = *peer;
-    peer->watch = m_reactor.watch(peer->socket, [this, &added] { on_readable(added); });
     std::erase_if(m_spec.sources, [&](const Source& known) { return known.user == source.user; });
     m_spec.sources.push_back(source);
     m_peers.push_back(std::move(peer));
-    if (!problem.empty())
+    if (auto problem = open_socket(added); !problem.empty())
         return drop(added, problem);
     request_chunks();
     on_timer();
@@ -212,7 +263,7 @@ void Swarm::request_chunks() {
         progress = false;
         for (auto& owned : m_peers) {
             Peer& peer = *owned;
-            if (!peer.alive || peer.manifest_pending || peer.in_flight.size() >= peer.window ||
+            if (!peer.alive || peer.manifest_pending || peer.reopen_at || peer.in_flight.size() >= peer.window ||
                 m_in_flight >= m_tuning.total_window)
                 continue;
             const auto index = m_picker.pick(peer.id, peer.in_flight, choosy);
@@ -289,8 +340,7 @@ void Swarm::drop(Peer& peer, std::string reason) {
         --m_in_flight;
     }
     peer.in_flight.clear();
-    peer.watch.reset();
-    peer.socket.close();
+    close_socket(peer);
     if (m_state != State::running)
         return;
     if (live_peers() == 0 && !m_starting)
@@ -311,6 +361,12 @@ void Swarm::on_timer() {
         return m_timer.disarm();
     const auto now = Clock::now();
     for (auto& peer : m_peers)
+        if (peer->alive && peer->reopen_at && now >= *peer->reopen_at) {
+            peer->reopen_at.reset();
+            if (auto problem = open_socket(*peer); !problem.empty())
+                drop(*peer, problem);
+        }
+    for (auto& peer : m_peers)
         if (peer->alive && peer->owes_replies() && now >= peer->deadline)
             drop(*peer, peer->source.user + " (" + peer->source.endpoint +
                             ") is unreachable: no answer within " + seconds_text(m_tuning.timeout));
@@ -322,9 +378,12 @@ void Swarm::on_timer() {
         m_next_save = now + std::chrono::seconds(1);
     }
     m_timer.arm_at(m_next_save);
-    for (const auto& peer : m_peers)
+    for (const auto& peer : m_peers) {
         if (peer->alive && peer->owes_replies())
             m_timer.arm_no_later_than(peer->deadline);
+        if (peer->alive && peer->reopen_at)
+            m_timer.arm_no_later_than(*peer->reopen_at);
+    }
 }
 
 void Swarm::cancel() {
@@ -359,8 +418,7 @@ void Swarm::end() {
     for (auto& peer : m_peers)
         if (peer->alive) {
             peer->alive = false;
-            peer->watch.reset();
-            peer->socket.close();
+            close_socket(*peer);
         }
     // Told from the loop: the owner may be in the middle of something that led here. (A
     // timer, not a deferred call: it goes with this object should the owner drop it first.)

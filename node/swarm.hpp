@@ -15,6 +15,8 @@
 #include "chunk_picker.hpp"
 #include "codec.hpp"
 #include "content.hpp"
+#include "curve_socket.hpp"
+#include "handshake_monitor.hpp"
 #include "hasher.hpp"
 #include "partial_file.hpp"
 #include "reactor.hpp"
@@ -35,6 +37,7 @@ struct Source {
     std::string user;     ///< its name
     std::string endpoint; ///< its file server
     std::string path;     ///< the path it registered the content under
+    std::string key;      ///< its file server's CURVE key, as the tracker's table lists it
     bool operator==(const Source&) const = default;
 };
 
@@ -53,6 +56,9 @@ struct SwarmTuning {
     unsigned total_window = 32;               ///< requests in flight in all (bounds memory)
     unsigned max_bad_chunks = 3;              ///< a holder sending more is dropped
     std::chrono::milliseconds timeout{10000}; ///< silence after which a holder is unreachable
+    protocol::Security security{false, {}};   ///< CURVE with this node's keys, or plain
+    unsigned max_refusals = 3;                ///< handshakes a holder may refuse before it is dropped
+    std::chrono::milliseconds refusal_pause{1000}; ///< the wait before a new try on a fresh socket
 };
 
 class Swarm {
@@ -101,6 +107,10 @@ public:
 
 private:
     struct Peer;
+    /// Opens a fresh socket to `peer` and asks again for what it owes. Returns: "" or why not.
+    std::string open_socket(Peer& peer);
+    void on_handshake(Peer& peer, const protocol::HandshakeMonitor::Event& event);
+    void close_socket(Peer& peer);
     void on_readable(Peer& peer);
     void on_reply(Peer& peer, const protocol::Message& reply);
     void on_manifest(Peer& peer, const protocol::ManifestData& data);

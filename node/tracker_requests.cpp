@@ -2,7 +2,6 @@
 
 #include "wire.hpp"
 
-#include <random>
 
 namespace zshare::node {
 
@@ -19,30 +18,27 @@ DecodeLimits reply_limits() {
     return limits;
 }
 
-std::string random_routing_id() {
-    std::random_device random;
-    std::string id(16, '\0');
-    for (auto& c : id)
-        c = static_cast<char>(random() & 0xff);
-    id[0] = 'z'; // ZeroMQ reserves routing ids that start with a zero byte
-    return id;
-}
 } // namespace
 
 TrackerRequests::TrackerRequests(zmq::context_t& context, Reactor& reactor, std::string tracker,
-                                 std::chrono::milliseconds timeout)
+                                 std::chrono::milliseconds timeout, Security security, std::string tracker_key)
     : m_reactor(reactor), m_endpoint(std::move(tracker)), m_timeout(timeout), m_context(context),
-      m_routing_id(random_routing_id()) {
+      m_security(std::move(security)), m_tracker_key(std::move(tracker_key)) {
     open();
     m_deadline = Reactor::Timer(m_reactor, [this] { on_deadline(); });
 }
 
 void TrackerRequests::open() {
     m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_reply_bytes);
-    // The routing id is random: the tracker keys its table by connection, and a DEALER that
-    // reconnects keeps it (ROUTER_HANDOVER on the tracker's side).
-    m_dealer.set(zmq::sockopt::routing_id, m_routing_id);
+    // No routing id of our own: the tracker's ROUTER gives each connection one, so nobody can
+    // present ours and take our replies. Who we are, the tracker learns from our key.
     m_dealer.set(zmq::sockopt::immediate, 1);
+    if (m_security.curve)
+        make_curve_client(m_dealer, m_security.keys, m_tracker_key);
+    m_monitor = std::make_unique<HandshakeMonitor>(m_context, m_reactor, m_dealer, [this](const auto& event) {
+        if (event.failure() != HandshakeFailure::none && on_handshake_failed)
+            on_handshake_failed(event);
+    });
     allow_ipv6_for(m_dealer, m_endpoint);
     m_dealer.connect(m_endpoint);
     m_readable = m_reactor.watch(m_dealer, [this] { on_readable(); });
@@ -51,6 +47,7 @@ void TrackerRequests::open() {
 void TrackerRequests::reconnect() {
     m_readable.reset();
     m_writable.reset();
+    m_monitor.reset();
     m_dealer.close();
     open();
     flush_queue();
@@ -59,6 +56,7 @@ void TrackerRequests::reconnect() {
 TrackerRequests::~TrackerRequests() {
     m_readable.reset();
     m_writable.reset();
+    m_monitor.reset();
 }
 
 std::uint64_t TrackerRequests::send(const Message& request, Callback callback,

@@ -9,6 +9,8 @@
 #pragma once
 
 #include "codec.hpp"
+#include "curve_socket.hpp"
+#include "handshake_monitor.hpp"
 #include "reactor.hpp"
 
 #include <chrono>
@@ -16,6 +18,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <zmq.hpp>
 
@@ -27,10 +30,12 @@ public:
     /// Gets the reply, or (no message, error set) why none came.
     using Callback = std::function<void(const protocol::Decoded& reply)>;
 
-    /// Connects (lazily, as ZeroMQ does) to the tracker's request endpoint `tracker`. Requests
-    /// wait at most `timeout` for their reply unless send() says otherwise.
+    /// Connects (lazily, as ZeroMQ does) to the tracker's request endpoint `tracker`, as a
+    /// CURVE client of `tracker_key` with `security`'s keys (or plain). Requests wait at most
+    /// `timeout` for their reply unless send() says otherwise.
     TrackerRequests(zmq::context_t& context, Reactor& reactor, std::string tracker,
-                    std::chrono::milliseconds timeout);
+                    std::chrono::milliseconds timeout, protocol::Security security = {false, {}},
+                    std::string tracker_key = {});
     ~TrackerRequests();
     TrackerRequests(const TrackerRequests&) = delete;
     TrackerRequests& operator=(const TrackerRequests&) = delete;
@@ -44,16 +49,20 @@ public:
     /// Forgets request `id`: its callback will not run.
     void forget(std::uint64_t id);
 
-    /// Replaces the connection with a new one (same routing id), as the guide's Lazy Pirate
-    /// does: a connection the tracker's side dropped without closing it (a ROUTER hands a
-    /// routing id over to whoever presents it, and the old pipe goes dead) would otherwise
-    /// swallow every request. Requests already sent get no reply and run into their deadline.
+    /// Replaces the connection with a new one, as the guide's Lazy Pirate does: a connection
+    /// that the tracker's side no longer serves while TCP still holds it open (a half-open
+    /// connection, a pipe the ROUTER dropped) would otherwise swallow every request. Requests
+    /// already sent get no reply and run into their deadline.
     void reconnect();
 
     /// Returns: when the tracker last replied to anything (construction time before that).
     Clock::time_point last_reply() const { return m_last_reply; }
     /// Returns: the request endpoint.
     const std::string& endpoint() const { return m_endpoint; }
+    /// Returns: how this client speaks to the tracker (the event stream speaks the same way).
+    const protocol::Security& security() const { return m_security; }
+    /// Returns: the tracker's public key ("" without security).
+    const std::string& tracker_key() const { return m_tracker_key; }
     /// Returns: the default wait for a reply.
     std::chrono::milliseconds timeout() const { return m_timeout; }
     /// Returns: the number of requests waiting for a reply or a connection.
@@ -61,6 +70,8 @@ public:
 
     /// Called after each reply that arrives, before its callback.
     std::function<void()> on_reply;
+    /// Called when a handshake with the tracker fails (a wrong key, a refused one, no CURVE).
+    std::function<void(const protocol::HandshakeMonitor::Event&)> on_handshake_failed;
 
 private:
     struct Waiting {
@@ -84,8 +95,10 @@ private:
     std::string m_endpoint;
     std::chrono::milliseconds m_timeout;
     zmq::context_t& m_context;
-    std::string m_routing_id;
+    protocol::Security m_security;
+    std::string m_tracker_key;
     zmq::socket_t m_dealer;
+    std::unique_ptr<protocol::HandshakeMonitor> m_monitor; ///< declared after the socket: goes first
     std::uint64_t m_next_id = 1;
     std::map<std::uint64_t, Waiting> m_waiting; ///< by request id
     std::deque<std::uint64_t> m_queue;         ///< ids not yet sent, oldest first

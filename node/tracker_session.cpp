@@ -2,6 +2,9 @@
 
 #include "wire.hpp"
 
+#include <cstdio>
+#include <random>
+
 namespace zshare::node {
 
 using namespace protocol;
@@ -10,11 +13,21 @@ namespace {
 std::string plural(std::size_t count, const char* word) {
     return std::to_string(count) + " " + word + (count == 1 ? "" : "s");
 }
+
+/// Returns: 16 random hex digits: tells this process from another node with the same key.
+std::string random_instance() {
+    std::random_device random;
+    char text[17];
+    std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+    return text;
+}
 } // namespace
 
 TrackerSession::TrackerSession(zmq::context_t& context, Reactor& reactor, SessionConfig config, Shares shares)
     : m_reactor(reactor), m_config(std::move(config)), m_shares(std::move(shares)),
-      m_requests(context, reactor, m_config.tracker, m_config.timeout), m_feed(context, reactor, m_requests) {
+      m_requests(context, reactor, m_config.tracker, m_config.timeout, m_config.security, m_config.tracker_key),
+      m_feed(context, reactor, m_requests), m_instance(random_instance()) {
+    m_requests.on_handshake_failed = [this](const auto& event) { on_handshake_failed(event); };
     m_ping_timer = Reactor::Timer(m_reactor, [this] { on_ping_time(); });
     m_silence_timer = Reactor::Timer(m_reactor, [this] { on_silence_check(); });
     m_announce_timer = Reactor::Timer(m_reactor, [this] { on_announce_deadline(); });
@@ -78,7 +91,8 @@ void TrackerSession::send_register() {
         return;
     m_register_out = true;
     const std::uint64_t carried = m_announced;
-    m_requests.send(Connect{m_config.name, m_config.endpoint, m_shares ? m_shares() : std::vector<FileEntry>{}},
+    m_requests.send(Connect{m_config.name, m_config.endpoint, m_shares ? m_shares() : std::vector<FileEntry>{},
+                            m_instance},
                     [this, carried](const Decoded& reply) {
                         m_register_out = false;
                         on_register_reply(reply, carried);
@@ -113,6 +127,7 @@ void TrackerSession::on_register_reply(const Decoded& reply, std::uint64_t carri
     }
     const bool again = !m_start_done;
     m_refusal_said = false;
+    m_handshake_said = false;
     m_epoch = connected->epoch;
     m_advertised = connected->endpoint;
     adopt_timing(connected->heartbeat_ms, connected->ttl_ms);
@@ -277,6 +292,38 @@ void TrackerSession::leave(std::function<void()> done) {
             notice(false, "leaving without the tracker's acknowledgement: " + reply.error);
         done();
     });
+}
+
+void TrackerSession::on_handshake_failed(const HandshakeMonitor::Event& event) {
+    const std::string tracker = "tracker " + m_config.tracker;
+    std::string why;
+    int status = exit_status::failed;
+    switch (!m_config.security.curve && event.failure() != HandshakeFailure::none ? HandshakeFailure::protocol
+                                                                                   : event.failure()) {
+    case HandshakeFailure::no_detail:
+        why = "the handshake with " + tracker + " failed: most likely it does not hold the key given with "
+              "--tracker-key (" + m_config.tracker_key + "); `zshare-tracker --print-key` shows its key";
+        break;
+    case HandshakeFailure::protocol:
+        why = m_config.security.curve
+                  ? tracker + " does not speak CURVE: it runs --insecure, or it is no zshare tracker"
+                  : tracker + " encrypts its connections: give --tracker-key (its key) instead of --insecure";
+        break;
+    case HandshakeFailure::refused:
+        why = tracker + " refused this " + std::string(m_config.observer ? "tap" : "node") + "'s key " +
+              m_config.security.keys.public_key + ": it is not a member of the group";
+        status = exit_status::refused;
+        break;
+    case HandshakeFailure::none:
+        return;
+    }
+    // At the start, the start fails at once; later (a tracker started anew with another key,
+    // say) it is said once, and the session goes on trying.
+    if (m_start_done)
+        return finish_start(status, why);
+    if (!m_handshake_said)
+        notice(true, why);
+    m_handshake_said = true;
 }
 
 void TrackerSession::adopt_timing(std::uint64_t heartbeat_ms, std::uint64_t ttl_ms) {

@@ -28,6 +28,8 @@ struct SessionConfig {
     bool observer = false;                     ///< Hello instead of Connect: watch, hold no name
     std::string name;                          ///< the name to register (not for an observer)
     std::string endpoint;                      ///< our file server, as bound (likewise)
+    protocol::Security security{false, {}};    ///< CURVE with our key pair, or plain
+    std::string tracker_key;                   ///< the tracker's public key (with CURVE)
 };
 
 /// How start() ended.
@@ -98,6 +100,7 @@ private:
     void on_announce_deadline();
     void arm_announce_deadline();
     void adopt_timing(std::uint64_t heartbeat_ms, std::uint64_t ttl_ms);
+    void on_handshake_failed(const protocol::HandshakeMonitor::Event& event);
     void notice(bool error, const std::string& text);
 
     Reactor& m_reactor;
@@ -115,6 +118,8 @@ private:
     bool m_register_out = false;               ///< a Connect awaits its reply
     bool m_refusal_said = false;               ///< a refused re-registration was reported
     bool m_leaving = false;                    ///< leave() was called: no more Pings
+    bool m_handshake_said = false;             ///< a failed handshake was reported
+    std::string m_instance;                    ///< random per process: sent with every Connect
     std::uint64_t m_announced = 0;             ///< announcements asked for so far
     std::vector<Announcement> m_announcements; ///< not yet settled
     Reactor::Timer m_ping_timer;

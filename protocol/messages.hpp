@@ -15,7 +15,7 @@
 namespace zshare::protocol {
 
 /// Version of the envelope and of the message set; a peer speaking another version is refused.
-inline constexpr std::uint64_t protocol_version = 2;
+inline constexpr std::uint64_t protocol_version = 3;
 
 /// Opaque bytes, carried as msgpack `bin` (text travels as msgpack `str`).
 struct Bytes {
@@ -41,10 +41,13 @@ struct PeerInfo {
     std::string name;             ///< unique user name
     std::string endpoint;         ///< where its file server listens, "tcp://HOST:PORT"
     std::vector<FileEntry> files; ///< what it shares
+    std::string key;              ///< its CURVE public key, 40 characters of Z85 ("" without
+                                  ///< security): its file server's key, and the key it fetches with
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("name", s.name);
         v("endpoint", s.endpoint);
         v("files", s.files);
+        v("key", s.key);
     }
     bool operator==(const PeerInfo&) const = default;
 };
@@ -58,17 +61,21 @@ struct Hello {
     bool operator==(const Hello&) const = default;
 };
 
-/// Registers the sender under `name`; the tracker ties the name to the connection.
+/// Registers the sender under `name`. The name belongs to the sender's CURVE key (the first
+/// key to ask for it owns it); the live registration is tied to the connection.
 struct Connect {
     static constexpr std::string_view type = "Connect";
     std::string name;             ///< requested user name
     std::string endpoint;         ///< file server endpoint; a wildcard host is replaced by the
                                   ///< address the tracker sees the connection come from
     std::vector<FileEntry> files; ///< initial shares
+    std::string instance;         ///< random per node process: the same process registering
+                                  ///< again over a new connection, not a second node
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("name", s.name);
         v("endpoint", s.endpoint);
         v("files", s.files);
+        v("instance", s.instance);
     }
     bool operator==(const Connect&) const = default;
 };
@@ -198,13 +205,16 @@ struct Error {
 namespace error_code {
 inline constexpr std::string_view bad_message = "bad_message";       ///< undecodable or invalid fields
 inline constexpr std::string_view unexpected = "unexpected";         ///< valid message, wrong place
-inline constexpr std::string_view name_taken = "name_taken";         ///< a live peer holds the name
+inline constexpr std::string_view name_taken = "name_taken";         ///< a live peer, or another key, holds the name
 inline constexpr std::string_view invalid_name = "invalid_name";     ///< name breaks the name rules
 inline constexpr std::string_view already_connected = "already_connected"; ///< other name on this link
 inline constexpr std::string_view not_connected = "not_connected";   ///< request needs a Connect first
 inline constexpr std::string_view not_shared = "not_shared";         ///< file server: not registered
 inline constexpr std::string_view bad_range = "bad_range";           ///< file server: offset/length
 inline constexpr std::string_view io_error = "io_error";             ///< file server: read failed
+inline constexpr std::string_view endpoint_taken = "endpoint_taken"; ///< another user advertises it
+inline constexpr std::string_view not_member = "not_member";         ///< file server: the requester's key
+                                                                     ///< is in nobody's row (401)
 } // namespace error_code
 
 // ---------------------------------------------------------------- events: tracker PUB

@@ -1,5 +1,6 @@
 #include "wire.hpp"
 
+#include "curve_socket.hpp"
 #include "endpoint.hpp"
 
 namespace zshare::protocol {
@@ -75,6 +76,7 @@ std::optional<RoutedRequest> receive_request(zmq::socket_ref router, const Decod
     } catch (const zmq::error_t&) {
         // not a TCP connection: there is no address
     }
+    in.user_id = user_id_of(body);
     if (body.more()) {
         drain_frames(router);
         in.request.error = "unexpected multi-frame message";

@@ -41,6 +41,7 @@ struct RoutedRequest {
     zmq::message_t link;      ///< the sender's routing id, to address the reply
     Decoded request;          ///< the message, or why it is malformed
     std::string peer_address; ///< the sender's IP address (ZeroMQ's Peer-Address), if TCP
+    std::string user_id;      ///< the sender's key as the ZAP handler admitted it ("" when plain)
 };
 
 /// Receives one request from a ROUTER without blocking. Returns: nothing when none is waiting.

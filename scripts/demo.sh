@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A local zshare demo: a tracker, a tap watching its events, three nodes; alice shares a folder,
 # bob downloads a file from her (and shares what he saved), carol fetches another by its name.
+# Secure, as zshare always is: the tracker makes its key pair, prints its public key, and the
+# tap and the nodes are given it (each node makes a key pair of its own on first use).
 # Everything runs on loopback in a temporary directory and is stopped and removed at the end.
 # Usage: scripts/demo.sh [BUILD_DIR]
 set -euo pipefail
@@ -24,13 +26,16 @@ wait_for() { # wait_for FILE TEXT: until FILE holds TEXT (10 s at most)
 }
 
 say "tracker (ephemeral loopback ports)"
-"$tracker_bin" --listen 'tcp://127.0.0.1:*' >"$work/tracker.out" 2>"$work/tracker.log" &
+"$tracker_bin" --listen 'tcp://127.0.0.1:*' --state-dir "$work/tracker-state" >"$work/tracker.out" 2>"$work/tracker.log" &
 pids+=($!)
 wait_for "$work/tracker.out" ready
 cat "$work/tracker.out"
-tracker=$(sed -E 's/.*requests on ([^,]+),.*/\1/' "$work/tracker.out")
+tracker=$(sed -nE 's/.*requests on ([^,]+),.*/\1/p' "$work/tracker.out")
+# The tracker's public key, as everyone needs it (the environment variable saves repeating it).
+export ZSHARE_TRACKER_KEY=$(sed -n 's/^zshare-tracker key: //p' "$work/tracker.out")
+keys=(--key-dir "$work/keys")
 
-say "tap: zshare-tap --tracker $tracker (its output is shown at the end)"
+say "tap: zshare-tap --tracker $tracker (ZSHARE_TRACKER_KEY holds the key; its output is shown at the end)"
 "$tap_bin" --tracker "$tracker" >"$work/tap.out" 2>&1 &
 pids+=($!)
 wait_for "$work/tap.out" "end peers"
@@ -41,7 +46,7 @@ echo "hello from alice" >"$work/alice/hello.txt"
 
 say "alice shares her folder and stays online"
 mkfifo "$work/alice.in"
-"$node_bin" --tracker "$tracker" --name alice --share "$work/alice" <"$work/alice.in" 2>"$work/alice.log" &
+"$node_bin" --tracker "$tracker" "${keys[@]}" --name alice --share "$work/alice" <"$work/alice.in" 2>"$work/alice.log" &
 pids+=($!)
 exec 3>"$work/alice.in" # keeps alice's standard input open
 wait_for "$work/alice.log" "alice online"
@@ -49,12 +54,12 @@ cat "$work/alice.log"
 
 say "bob: list-users, list-files, download alice's dataset (commands piped in)"
 printf '%s\n' list-users list-files "download alice $work/alice/dataset.bin" |
-    (cd "$work/bob" && "$node_bin" --tracker "$tracker" --name bob --peers-file peers.txt)
+    (cd "$work/bob" && "$node_bin" --tracker "$tracker" "${keys[@]}" --name bob --peers-file peers.txt)
 echo "bob's peers file while he was online:"; cat "$work/bob/peers.txt"
 
 say "carol downloads hello.txt (the one user who shares it) while bob is gone"
 printf '%s\n' "download hello.txt" list-files |
-    (cd "$work/carol" && "$node_bin" --tracker "$tracker" --name carol)
+    (cd "$work/carol" && "$node_bin" --tracker "$tracker" "${keys[@]}" --name carol)
 
 cmp "$work/alice/dataset.bin" "$work/bob/downloads/dataset.bin" && echo "bob's copy is identical to alice's"
 

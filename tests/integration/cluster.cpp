@@ -1,5 +1,8 @@
 #include "cluster.hpp"
 
+#include "curve_socket.hpp"
+#include "wire.hpp"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -30,28 +33,74 @@ bool exists(const std::string& path) {
 }
 
 TrackerProcess::TrackerProcess(std::vector<std::string> extra_args) {
+    const auto has = [&](const char* option) {
+        return std::find(extra_args.begin(), extra_args.end(), option) != extra_args.end();
+    };
     std::vector<std::string> argv{ZSHARE_TRACKER_BIN};
-    if (std::find(extra_args.begin(), extra_args.end(), "--listen") == extra_args.end())
+    if (!has("--listen"))
         argv.insert(argv.end(), {"--listen", "tcp://127.0.0.1:*"});
+    if (!has("--insecure")) {
+        if (const auto given = std::find(extra_args.begin(), extra_args.end(), "--state-dir");
+            given != extra_args.end() && given + 1 != extra_args.end()) {
+            m_state_dir = *(given + 1);
+        } else {
+            m_own_state = std::make_unique<TempDir>();
+            m_state_dir = m_own_state->path;
+            argv.insert(argv.end(), {"--state-dir", m_state_dir});
+        }
+    }
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     m_process = std::make_unique<Process>(argv);
     const auto ready = m_process->wait_for(Process::Stream::out, "ready");
     if (!ready)
         throw std::runtime_error("tracker did not start: " + m_process->text(Process::Stream::err));
-    // "zshare-tracker ready: requests on tcp://127.0.0.1:P, events on tcp://127.0.0.1:Q"
+    // "zshare-tracker key: KEY", then
+    // "zshare-tracker ready: requests on tcp://127.0.0.1:P, events on tcp://127.0.0.1:Q; join ..."
+    const std::string out = m_process->text(Process::Stream::out);
+    if (const auto at = out.find("zshare-tracker key: "); at != std::string::npos)
+        m_key = out.substr(at + 20, 40);
     const auto requests = ready->find("requests on ");
     const auto comma = ready->find(',', requests);
     const auto events = ready->find("events on ");
+    const auto semicolon = ready->find(';', events);
     m_endpoint = ready->substr(requests + 12, comma - requests - 12);
-    m_events = ready->substr(events + 10);
+    m_events = ready->substr(events + 10, semicolon - events - 10);
+}
+
+std::vector<std::string> TrackerProcess::client_args() const {
+    // "=": a key may start with '-', which would read as an option of its own.
+    if (m_key.empty())
+        return {"--tracker", m_endpoint, "--insecure"};
+    return {"--tracker", m_endpoint, "--tracker-key=" + m_key};
+}
+
+zmq::socket_t connect_to_tracker(zmq::context_t& context, const TrackerProcess& tracker,
+                                 const protocol::KeyPair* keys) {
+    zmq::socket_t socket = protocol::make_socket(context, zmq::socket_type::dealer, 64 << 20);
+    if (!tracker.key().empty())
+        protocol::make_curve_client(socket, keys ? *keys : protocol::make_key_pair(), tracker.key());
+    socket.connect(tracker.endpoint());
+    return socket;
+}
+
+std::unique_ptr<Process> start_tap(const TrackerProcess& tracker, std::vector<std::string> extra_args) {
+    std::vector<std::string> argv{ZSHARE_TAP_BIN};
+    for (auto& arg : tracker.client_args())
+        argv.push_back(std::move(arg));
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    return std::make_unique<Process>(argv);
 }
 
 std::unique_ptr<Process> start_node(const TrackerProcess& tracker, const std::string& name,
                                     const std::string& cwd, std::vector<std::string> extra_args,
                                     bool wait_online) {
-    // The manifest cache goes with the node's files, into the test's temporary directory.
-    std::vector<std::string> argv{ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", name,
-                                  "--listen", "tcp://127.0.0.1:*", "--cache-dir", cwd + "/.zshare-cache"};
+    // The keys and the manifest cache go with the node's files, into the test's directory.
+    std::vector<std::string> argv{ZSHARE_NODE_BIN, "--name", name, "--listen", "tcp://127.0.0.1:*",
+                                  "--cache-dir", cwd + "/.zshare-cache"};
+    for (auto& arg : tracker.client_args())
+        argv.push_back(std::move(arg));
+    if (!tracker.key().empty())
+        argv.insert(argv.end(), {"--key-dir", cwd + "/.zshare-keys"});
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     auto node = std::make_unique<Process>(argv, cwd);
     if (wait_online && !node->wait_for(Process::Stream::err, name + " online"))

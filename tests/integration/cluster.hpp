@@ -2,6 +2,7 @@
 // taps started as real processes on ephemeral loopback ports.
 #pragma once
 
+#include "curve_keys.hpp"
 #include "process.hpp"
 #include "temp_files.hpp"
 
@@ -9,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 namespace zshare::testing {
 
@@ -17,7 +19,9 @@ std::string random_bytes(std::size_t size, unsigned seed = 1);
 /// Returns: true when `path` exists (a link counts, dangling or not).
 bool exists(const std::string& path);
 
-/// A running zshare-tracker on ephemeral loopback ports.
+/// A running zshare-tracker on ephemeral loopback ports: secure, with its state (its key
+/// pair, its name bindings) in a temporary directory of its own, unless `extra_args` name one
+/// (--state-dir) or ask for --insecure.
 class TrackerProcess {
 public:
     explicit TrackerProcess(std::vector<std::string> extra_args = {});
@@ -25,13 +29,30 @@ public:
     const std::string& endpoint() const { return m_endpoint; }
     /// Returns: the event endpoint.
     const std::string& events() const { return m_events; }
+    /// Returns: the tracker's public key ("" when insecure).
+    const std::string& key() const { return m_key; }
+    /// Returns: its state directory ("" when insecure).
+    const std::string& state_dir() const { return m_state_dir; }
+    /// Returns: what a node or tap needs to reach it: --tracker and --tracker-key (or --insecure).
+    std::vector<std::string> client_args() const;
     Process& process() { return *m_process; }
 
 private:
+    std::unique_ptr<TempDir> m_own_state;
     std::unique_ptr<Process> m_process;
     std::string m_endpoint;
     std::string m_events;
+    std::string m_key;
+    std::string m_state_dir;
 };
+
+/// Returns: a DEALER connected to `tracker` as a client of its own, for speaking the protocol
+/// by hand: CURVE with `keys` (a new pair when null), or plain when the tracker is insecure.
+zmq::socket_t connect_to_tracker(zmq::context_t& context, const TrackerProcess& tracker,
+                                 const protocol::KeyPair* keys = nullptr);
+
+/// Starts a zshare-tap on `tracker` with `extra_args`.
+std::unique_ptr<Process> start_tap(const TrackerProcess& tracker, std::vector<std::string> extra_args = {});
 
 /// Starts a zshare-node named `name` in `cwd`, driven through a pipe, and waits until it is
 /// online. Returns: the process (check REQUIRE(node) via online()).

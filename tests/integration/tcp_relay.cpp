@@ -47,6 +47,11 @@ TcpRelay::~TcpRelay() {
     ::close(m_stop[1]);
 }
 
+void TcpRelay::silence_current() {
+    std::lock_guard lock(m_mutex);
+    m_silenced = m_sent.size();
+}
+
 std::vector<std::string> TcpRelay::client_bytes() const {
     std::lock_guard lock(m_mutex);
     return m_sent;
@@ -90,6 +95,13 @@ void TcpRelay::run() {
                 char buffer[65536];
                 const ssize_t n = ::read(fd.fd, buffer, sizeof buffer);
                 const int to = side == 0 ? pairs[i].server : pairs[i].client;
+                bool silenced;
+                {
+                    std::lock_guard lock(m_mutex);
+                    silenced = pairs[i].index < m_silenced;
+                }
+                if (n > 0 && silenced)
+                    continue; // swallowed: the path is dead
                 if (n <= 0 || ::write(to, buffer, static_cast<std::size_t>(n)) != n) {
                     closed[i] = true;
                     continue;

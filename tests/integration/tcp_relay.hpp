@@ -24,6 +24,9 @@ public:
     std::string endpoint() const { return "tcp://127.0.0.1:" + std::to_string(m_port); }
     /// Returns: what clients sent so far, one string per connection, oldest first.
     std::vector<std::string> client_bytes() const;
+    /// From now on, the connections already made carry nothing either way, but stay open (a
+    /// path that went dead without a word); new connections are relayed as before.
+    void silence_current();
 
 private:
     void run();
@@ -34,6 +37,7 @@ private:
     int m_stop[2] = {-1, -1};
     mutable std::mutex m_mutex;
     std::vector<std::string> m_sent; ///< per connection
+    std::size_t m_silenced = 0;      ///< connections below this index carry nothing
     std::thread m_thread;
 };
 

@@ -1,5 +1,6 @@
 // Every binary answers --help and --version, and refuses a bad argument with one line.
 #include "cluster.hpp"
+#include "messages.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -83,12 +84,14 @@ TEST_CASE("tracker exits 0 on SIGINT and SIGTERM", "[cli]") {
 TEST_CASE("node started against no tracker fails with a reason", "[cli]") {
     TempDir dir;
     // A port nobody listens on: take a tracker's, then stop it.
-    std::string endpoint;
+    std::string endpoint, key;
     {
         TrackerProcess gone;
         endpoint = gone.endpoint();
+        key = gone.key();
     }
-    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "lonely", "--tracker-timeout-ms", "300"},
+    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--tracker-key=" + key, "--key-dir", dir / "keys",
+                  "--name", "lonely", "--tracker-timeout-ms", "300"},
                  dir.path);
     CHECK(node.wait_exit() == 1);
     CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " did not answer") != std::string::npos);
@@ -126,7 +129,7 @@ TEST_CASE("a tracker of another protocol version is named as such", "[cli]") {
     router.set(zmq::sockopt::linger, 0);
     router.bind("tcp://127.0.0.1:*");
     const std::string endpoint = router.get(zmq::sockopt::last_endpoint);
-    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "x", "--cache-dir", ""});
+    Process node({ZSHARE_NODE_BIN, "--tracker", endpoint, "--name", "x", "--cache-dir", "", "--insecure"});
     zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
     REQUIRE(zmq::poll(&item, 1, std::chrono::milliseconds(10000)) == 1);
     zmq::message_t id, request;
@@ -138,5 +141,6 @@ TEST_CASE("a tracker of another protocol version is named as such", "[cli]") {
     router.send(zmq::buffer(reply), zmq::send_flags::none);
     CHECK(node.wait_exit() == 1);
     CHECK(node.text(Stream::err).find("error: tracker " + endpoint + " speaks another version of the protocol "
-                                      "(unsupported protocol version 1 (this side speaks 2))") != std::string::npos);
+                                      "(unsupported protocol version 1 (this side speaks " +
+                                      std::to_string(zshare::protocol::protocol_version) + "))") != std::string::npos);
 }

@@ -18,7 +18,9 @@ const std::vector<std::string> fast_liveness{"--heartbeat-ms", "100", "--peer-tt
 /// A tracker started again on the endpoints of `before`.
 std::unique_ptr<TrackerProcess> restart(const TrackerProcess& before) {
     std::vector<std::string> args = fast_liveness;
-    args.insert(args.end(), {"--listen", before.endpoint(), "--publish", before.events()});
+    // The same endpoints and the same state: the same key, so that the nodes trust it again.
+    args.insert(args.end(), {"--listen", before.endpoint(), "--publish", before.events(), "--state-dir",
+                             before.state_dir()});
     return std::make_unique<TrackerProcess>(args);
 }
 
@@ -64,7 +66,8 @@ std::set<std::string> table_of(Process& tap) {
 TEST_CASE("a node killed with SIGKILL leaves every table within the TTL", "[liveness]") {
     TempDir dir;
     TrackerProcess tracker(fast_liveness);
-    Process tap({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
+    auto tap_process = start_tap(tracker);
+    Process& tap = *tap_process;
     REQUIRE(tap.wait_for(Stream::out, "end peers=0"));
     auto alice = start_node(tracker, "alice", dir.path);
     auto bob = start_node(tracker, "bob", dir.path);
@@ -89,7 +92,8 @@ TEST_CASE("a tracker killed and started again gets its whole table back", "[live
     auto tracker = std::make_unique<TrackerProcess>(fast_liveness);
     auto alice = start_node(*tracker, "alice", dir / "a", {"--share", "one.txt"});
     auto bob = start_node(*tracker, "bob", dir / "b", {"--share", "two.txt"});
-    Process tap({ZSHARE_TAP_BIN, "--tracker", tracker->endpoint()});
+    auto tap_process = start_tap(*tracker);
+    Process& tap = *tap_process;
     REQUIRE(tap.wait_for(Stream::out, "end peers=2"));
 
     tracker->process().signal(SIGKILL);
@@ -145,7 +149,8 @@ TEST_CASE("a node stalled past the TTL comes back with its own name", "[liveness
 TEST_CASE("a stalled tap catches up with a consistent table", "[liveness]") {
     TempDir dir;
     TrackerProcess tracker(fast_liveness);
-    Process tap({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
+    auto tap_process = start_tap(tracker);
+    Process& tap = *tap_process;
     REQUIRE(tap.wait_for(Stream::out, "end peers=0"));
     tap.signal(SIGSTOP);
     std::vector<std::unique_ptr<Process>> nodes;

@@ -220,16 +220,15 @@ TEST_CASE("a holder advertising a useless endpoint does not stop the download", 
     const auto listed = bob->wait_for(Stream::out, "h1 : ");
     REQUIRE(listed);
     // The real content id, as h1 announced it, from the tap's JSON.
-    Process tap({ZSHARE_TAP_BIN, "--json", "--tracker", tracker.endpoint()});
+    auto tap_process = start_tap(tracker, {"--json"});
+    Process& tap = *tap_process;
     const auto row = tap.wait_for(Stream::out, "\"content_id\":\"");
     REQUIRE(row);
     const auto at = row->find("\"content_id\":\"") + 14;
     const std::string id = row->substr(at, 64);
     // A bare client claims the same content at endpoints nobody can use.
     zmq::context_t context(1);
-    zmq::socket_t raw(context, zmq::socket_type::dealer);
-    raw.set(zmq::sockopt::linger, 0);
-    raw.connect(tracker.endpoint());
+    zmq::socket_t raw = connect_to_tracker(context, tracker);
     raw.send(zmq::buffer(zshare::protocol::encode(zshare::protocol::Connect{
                  "mallory", "tcp://no-such-host.invalid:5", {{"/x/big.bin", content.size(), id}}})),
              zmq::send_flags::none);

@@ -12,7 +12,8 @@ TEST_CASE("tap prints the snapshot, then events as they happen", "[tap]") {
     write_file(dir / "a.txt", "a");
     TrackerProcess tracker;
     auto alice = start_node(tracker, "alice", dir.path, {"--share", "a.txt"});
-    Process tap({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
+    auto tap_process = start_tap(tracker);
+    Process& tap = *tap_process;
     REQUIRE(tap.wait_for(Stream::out, "snapshot seq=1 RegisterPeer alice tcp://127.0.0.1:"));
     REQUIRE(tap.wait_for(Stream::out, "snapshot seq=1 end peers=1"));
 
@@ -31,7 +32,8 @@ TEST_CASE("tap --json prints one object per line", "[tap]") {
     write_file(dir / "quote\"d.txt", "q");
     TrackerProcess tracker;
     auto alice = start_node(tracker, "alice", dir.path, {"--share", "quote\"d.txt"});
-    Process tap({ZSHARE_TAP_BIN, "--json", "--tracker", tracker.endpoint()});
+    auto tap_process = start_tap(tracker, {"--json"});
+    Process& tap = *tap_process;
     const auto first = tap.wait_for(Stream::out, "\"event\":\"RegisterPeer\"");
     REQUIRE(first);
     CHECK(first->find("\"snapshot\":true") != std::string::npos);
@@ -56,14 +58,16 @@ TEST_CASE("tap --json prints one object per line", "[tap]") {
 TEST_CASE("taps started at different times agree on the table", "[tap]") {
     TempDir dir;
     TrackerProcess tracker;
-    Process early({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
+    auto early_process = start_tap(tracker);
+    Process& early = *early_process;
     REQUIRE(early.wait_for(Stream::out, "snapshot seq=0 end peers=0"));
     std::vector<std::unique_ptr<Process>> nodes;
     for (const char* name : {"n1", "n2", "n3"})
         nodes.push_back(start_node(tracker, name, dir.path));
     nodes[1]->close_stdin();
     REQUIRE(early.wait_for(Stream::out, "event seq=4 UnregisterPeer n2"));
-    Process late({ZSHARE_TAP_BIN, "--tracker", tracker.endpoint()});
+    auto late_process = start_tap(tracker);
+    Process& late = *late_process;
     REQUIRE(late.wait_for(Stream::out, "snapshot seq=4 end peers=2"));
     const auto text = late.text(Stream::out);
     CHECK(text.find("RegisterPeer n1 ") != std::string::npos);

@@ -27,8 +27,10 @@ struct TerminalNode {
                                          std::vector<std::string> extra) {
         // HOME points into the temporary directory so that the history file lands there.
         std::vector<std::string> args{"/usr/bin/env", "HOME=" + dir.path, "TERM=xterm", ZSHARE_NODE_BIN,
-                                      "--tracker", tracker.endpoint(), "--name", name,
-                                      "--listen", "tcp://127.0.0.1:*", "--cache-dir", dir / ("cache-" + name)};
+                                      "--name", name, "--listen", "tcp://127.0.0.1:*",
+                                      "--cache-dir", dir / ("cache-" + name), "--key-dir", dir / "keys"};
+        for (const auto& arg : tracker.client_args())
+            args.push_back(arg);
         args.insert(args.end(), extra.begin(), extra.end());
         return args;
     }

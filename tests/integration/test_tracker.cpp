@@ -13,10 +13,8 @@ namespace {
 struct RawClient {
     zmq::context_t context{1};
     zmq::socket_t socket;
-    explicit RawClient(const std::string& endpoint)
-        : socket(make_socket(context, zmq::socket_type::dealer, 64 << 20)) {
-        socket.connect(endpoint);
-    }
+    explicit RawClient(const TrackerProcess& tracker, const KeyPair* keys = nullptr)
+        : socket(connect_to_tracker(context, tracker, keys)) {}
     Decoded ask_bytes(const std::string& bytes) {
         socket.send(zmq::buffer(bytes), zmq::send_flags::none);
         zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
@@ -91,7 +89,10 @@ TEST_CASE("a node listening on every interface is advertised by its address", "[
     TempDir dir;
     TrackerProcess tracker;
     // The node binds tcp://*:0 (the default): the tracker fills in the address it sees.
-    Process node({ZSHARE_NODE_BIN, "--tracker", tracker.endpoint(), "--name", "wild"}, dir.path);
+    std::vector<std::string> argv{ZSHARE_NODE_BIN, "--name", "wild", "--key-dir", dir / "keys"};
+    for (const auto& arg : tracker.client_args())
+        argv.push_back(arg);
+    Process node(argv, dir.path);
     REQUIRE(node.wait_for(Stream::err, "wild online, serving on tcp://127.0.0.1:"));
     CHECK(eventually_shows(node, "list-users", "wild - 127.0.0.1:"));
 }
@@ -100,14 +101,15 @@ TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") 
     TempDir dir;
     TrackerProcess tracker;
     auto alice = start_node(tracker, "alice", dir.path);
-    RawClient raw(tracker.endpoint());
+    RawClient raw(tracker);
 
     CHECK(error_code_of(raw.ask_bytes("")) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes("garbage")) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes(std::string("\xdd\xff\xff\xff\xff", 5))) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes(encode(Hello{}) + "x")) == "bad_message");
     CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x01\xa4Nope\x80", 8))) == "bad_message");
-    CHECK(error_code_of(raw.ask_bytes(std::string("\x93\x03\xa5Hello\x80", 9))) == "bad_message");
+    const char newer = static_cast<char>(protocol_version + 1);
+    CHECK(error_code_of(raw.ask_bytes(std::string("\x93") + newer + std::string("\xa5Hello\x80", 7))) == "bad_message");
     CHECK(error_code_of(raw.ask(Ack{3})) == "unexpected");
     CHECK(error_code_of(raw.ask(UpdateFiles{{{"/x", 1}}})) == "not_connected");
     CHECK(error_code_of(raw.ask(Connect{"mallory", "not-an-endpoint", {}})) == "bad_message");
@@ -135,7 +137,7 @@ TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") 
 
 TEST_CASE("raw client register, update, disconnect", "[tracker]") {
     TrackerProcess tracker;
-    RawClient raw(tracker.endpoint());
+    RawClient raw(tracker);
     const Decoded welcome = raw.ask(Hello{});
     REQUIRE(welcome);
     const auto* hello = std::get_if<Welcome>(&*welcome.message);

@@ -32,14 +32,17 @@ std::string str(std::string_view text) {
     return raw({0xa0u | static_cast<unsigned>(text.size())}) + std::string(text);
 }
 
+/// The protocol version, as the one byte of a positive fixint.
+constexpr unsigned version = static_cast<unsigned>(protocol_version);
+
 /// The frame [version, type, body] from already packed parts.
-std::string frame(const std::string &version, const std::string &type, const std::string &body) {
-    return raw({0x93}) + version + type + body;
+std::string frame(const std::string &version_bytes, const std::string &type, const std::string &body) {
+    return raw({0x93}) + version_bytes + type + body;
 }
 
-/// A frame of protocol version 2 with a type given as text.
+/// A frame of this protocol version with a type given as text.
 std::string frame(std::string_view type, const std::string &body) {
-    return frame(raw({0x02}), str(type), body);
+    return frame(raw({version}), str(type), body);
 }
 
 /// Binary data with zero bytes and every byte value inside.
@@ -155,11 +158,11 @@ TEST_CASE("type names match the alternatives", "[codec]") {
 }
 
 TEST_CASE("encoding matches the documented bytes", "[codec]") {
-    CHECK(encode(Ack{5}) == raw({0x93, 0x02, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05}));
-    CHECK(encode(Hello{}) == raw({0x93, 0x02, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x80}));
+    CHECK(encode(Ack{5}) == raw({0x93, version, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05}));
+    CHECK(encode(Hello{}) == raw({0x93, version, 0xa5, 'H', 'e', 'l', 'l', 'o', 0x80}));
     const std::string fetch = encode(FetchChunk{"/srv/a.txt", 1048576, 1048576});
     CHECK(fetch.size() == 54);
-    CHECK(fetch == raw({0x93, 0x02}) + str("FetchChunk") + raw({0x83}) + str("path") + str("/srv/a.txt") +
+    CHECK(fetch == raw({0x93, version}) + str("FetchChunk") + raw({0x83}) + str("path") + str("/srv/a.txt") +
                        str("offset") + raw({0xce, 0x00, 0x10, 0x00, 0x00}) + str("length") +
                        raw({0xce, 0x00, 0x10, 0x00, 0x00}));
 }
@@ -283,7 +286,7 @@ TEST_CASE("sizes claiming gigabytes are refused", "[codec]") {
     }
     SECTION("str32") {
         check_refused(raw({0xdb}) + huge);
-        check_refused(frame(raw({0x02}), raw({0xdb}) + huge, raw({0x80})));
+        check_refused(frame(raw({version}), raw({0xdb}) + huge, raw({0x80})));
         check_refused(frame("StatFile", raw({0x81}) + str("path") + raw({0xdb}) + huge));
     }
     SECTION("bin32") {
@@ -326,14 +329,14 @@ TEST_CASE("nesting deeper than max_depth is refused", "[codec]") {
 }
 
 TEST_CASE("wrong protocol version is refused", "[codec]") {
-    for (const unsigned version : {0u, 1u, 3u, 0x7fu}) {
-        const std::string bytes = frame(raw({version}), str("Ack"), raw({0x80}));
+    for (const unsigned other : {0u, 1u, version - 1, version + 1, 0x7fu}) {
+        const std::string bytes = frame(raw({other}), str("Ack"), raw({0x80}));
         check_refused(bytes);
         CHECK_THAT(decode(bytes).error, Catch::Contains("version"));
     }
-    check_refused(frame(raw({0xcf, 1, 0, 0, 0, 0, 0, 0, 2}), str("Ack"), raw({0x80})));
-    // Version 2 in a wider encoding is still version 2.
-    CHECK(decode(frame(raw({0xcf, 0, 0, 0, 0, 0, 0, 0, 2}), str("Ack"), raw({0x80}))));
+    check_refused(frame(raw({0xcf, 1, 0, 0, 0, 0, 0, 0, version}), str("Ack"), raw({0x80})));
+    // The version in a wider encoding is still the version.
+    CHECK(decode(frame(raw({0xcf, 0, 0, 0, 0, 0, 0, 0, version}), str("Ack"), raw({0x80}))));
 }
 
 TEST_CASE("version that is not an unsigned integer is refused", "[codec]") {
@@ -346,10 +349,10 @@ TEST_CASE("version that is not an unsigned integer is refused", "[codec]") {
 }
 
 TEST_CASE("type that is not a string is refused", "[codec]") {
-    check_refused(frame(raw({0x02}), raw({0x01}), raw({0x80})));
-    check_refused(frame(raw({0x02}), raw({0xc4, 0x03}) + "Ack", raw({0x80})));
-    check_refused(frame(raw({0x02}), raw({0xc0}), raw({0x80})));
-    check_refused(frame(raw({0x02}), raw({0x91}) + str("Ack"), raw({0x80})));
+    check_refused(frame(raw({version}), raw({0x01}), raw({0x80})));
+    check_refused(frame(raw({version}), raw({0xc4, 0x03}) + "Ack", raw({0x80})));
+    check_refused(frame(raw({version}), raw({0xc0}), raw({0x80})));
+    check_refused(frame(raw({version}), raw({0x91}) + str("Ack"), raw({0x80})));
 }
 
 TEST_CASE("unknown type name is refused", "[codec]") {
@@ -358,22 +361,22 @@ TEST_CASE("unknown type name is refused", "[codec]") {
     CHECK_THAT(decode(bytes).error, Catch::Contains("Shutdown"));
     check_refused(frame("", raw({0x80})));
     check_refused(frame("ack", raw({0x80})));
-    check_refused(frame(raw({0x02}), raw({0xa4}) + std::string("Ack\0", 4), raw({0x80})));
+    check_refused(frame(raw({version}), raw({0xa4}) + std::string("Ack\0", 4), raw({0x80})));
 }
 
 TEST_CASE("envelope that is not an array of three or more is refused", "[codec]") {
     check_refused(raw({0x80}));
-    check_refused(raw({0x02}));
+    check_refused(raw({version}));
     check_refused(raw({0xc0}));
-    check_refused(raw({0x92, 0x02}) + str("Ack"));
+    check_refused(raw({0x92, version}) + str("Ack"));
     // The fourth element is the request id: an unsigned integer.
-    check_refused(raw({0x94, 0x02}) + str("Ack") + raw({0x80, 0x80}));
-    check_refused(raw({0x94, 0x02}) + str("Ack") + raw({0x80, 0xff}));
+    check_refused(raw({0x94, version}) + str("Ack") + raw({0x80, 0x80}));
+    check_refused(raw({0x94, version}) + str("Ack") + raw({0x80, 0xff}));
 }
 
 TEST_CASE("request ids travel in the envelope", "[codec]") {
     // [2, "Ack", {"seq": 5}, 7]
-    CHECK(encode(Ack{5}, 7) == raw({0x94, 0x02, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05, 0x07}));
+    CHECK(encode(Ack{5}, 7) == raw({0x94, version, 0xa3, 'A', 'c', 'k', 0x81, 0xa3, 's', 'e', 'q', 0x05, 0x07}));
     const Decoded decoded = decode(encode(Ping{}, 123456789));
     REQUIRE(decoded);
     CHECK(decoded.request_id == 123456789);
@@ -381,11 +384,11 @@ TEST_CASE("request ids travel in the envelope", "[codec]") {
     // No id: none in the frame, 0 when read.
     CHECK(decode(encode(Ping{})).request_id == 0);
     // A later version may add elements after the id: they are ignored.
-    const Decoded longer = decode(raw({0x95, 0x02}) + str("Ack") + raw({0x80, 0x09}) + str("more"));
+    const Decoded longer = decode(raw({0x95, version}) + str("Ack") + raw({0x80, 0x09}) + str("more"));
     REQUIRE(longer);
     CHECK(longer.request_id == 9);
     // The id is read even when the body is malformed, so that the Error reply carries it.
-    const Decoded bad = decode(raw({0x94, 0x02}) + str("Ack") + raw({0x81}) + str("seq") + str("x") + raw({0x2a}));
+    const Decoded bad = decode(raw({0x94, version}) + str("Ack") + raw({0x81}) + str("seq") + str("x") + raw({0x2a}));
     CHECK_FALSE(bad);
     CHECK(bad.request_id == 42);
     // ChunkData built in place carries it too, after the bytes.
