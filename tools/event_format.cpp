@@ -30,31 +30,34 @@ std::string json_string(const std::string& text) {
     return out + "\"";
 }
 
-void EventPrinter::row(bool snapshot, std::uint64_t seq, std::string_view kind, const std::string& name,
-                       const std::string& endpoint, const std::vector<FileEntry>& files) {
+void EventPrinter::row(bool snapshot, std::uint64_t seq, std::string_view kind, const PeerInfo& peer) {
     if (m_json) {
         m_out << "{\"snapshot\":" << (snapshot ? "true" : "false") << ",\"seq\":" << seq
-              << ",\"event\":\"" << kind << "\",\"name\":" << json_string(name)
-              << ",\"endpoint\":" << json_string(endpoint) << ",\"files\":[";
-        for (std::size_t i = 0; i < files.size(); ++i)
-            m_out << (i ? "," : "") << "{\"path\":" << json_string(files[i].path)
-                  << ",\"size\":" << files[i].size << ",\"content_id\":" << json_string(files[i].content_id)
-                  << "}";
+              << ",\"event\":\"" << kind << "\",\"name\":" << json_string(peer.name)
+              << ",\"endpoint\":" << json_string(peer.endpoint) << ",\"key\":" << json_string(peer.key)
+              << ",\"files\":[";
+        for (std::size_t i = 0; i < peer.files.size(); ++i)
+            m_out << (i ? "," : "") << "{\"path\":" << json_string(peer.files[i].path)
+                  << ",\"size\":" << peer.files[i].size
+                  << ",\"content_id\":" << json_string(peer.files[i].content_id) << "}";
         m_out << "]}" << std::endl;
         return;
     }
-    m_out << (snapshot ? "snapshot" : "event") << " seq=" << seq << " " << kind << " " << name
-          << " " << endpoint << " files=" << files.size();
-    for (const auto& file : files)
+    m_out << (snapshot ? "snapshot" : "event") << " seq=" << seq << " " << kind << " " << peer.name << " "
+          << peer.endpoint;
+    if (!peer.key.empty()) // Z85 has neither blanks nor quotes: the key stands as it is
+        m_out << " key=" << peer.key;
+    m_out << " files=" << peer.files.size();
+    for (const auto& file : peer.files)
         m_out << " " << node::quote_word(file.path);
     m_out << std::endl;
 }
 
 void EventPrinter::snapshot(const node::Mirror& mirror) {
-    m_endpoints.clear();
+    m_known.clear();
     for (const auto& [name, peer] : mirror.peers()) {
-        m_endpoints[name] = peer.endpoint;
-        row(true, mirror.seq(), RegisterPeer::type, name, peer.endpoint, peer.files);
+        m_known[name] = PeerInfo{peer.name, peer.endpoint, {}, peer.key};
+        row(true, mirror.seq(), RegisterPeer::type, peer);
     }
     if (m_json)
         m_out << "{\"snapshot\":true,\"seq\":" << mirror.seq()
@@ -65,15 +68,16 @@ void EventPrinter::snapshot(const node::Mirror& mirror) {
 
 void EventPrinter::event(const Message& event) {
     if (const auto* e = std::get_if<RegisterPeer>(&event)) {
-        m_endpoints[e->peer.name] = e->peer.endpoint;
-        row(false, e->seq, e->type, e->peer.name, e->peer.endpoint, e->peer.files);
+        m_known[e->peer.name] = PeerInfo{e->peer.name, e->peer.endpoint, {}, e->peer.key};
+        row(false, e->seq, e->type, e->peer);
     } else if (const auto* u = std::get_if<UpdatePeer>(&event)) {
-        m_endpoints[u->peer.name] = u->peer.endpoint;
-        row(false, u->seq, u->type, u->peer.name, u->peer.endpoint, u->peer.files);
+        m_known[u->peer.name] = PeerInfo{u->peer.name, u->peer.endpoint, {}, u->peer.key};
+        row(false, u->seq, u->type, u->peer);
     } else if (const auto* gone = std::get_if<UnregisterPeer>(&event)) {
-        const std::string endpoint = m_endpoints[gone->name];
-        m_endpoints.erase(gone->name);
-        row(false, gone->seq, gone->type, gone->name, endpoint, {});
+        PeerInfo left = m_known[gone->name];
+        left.name = gone->name;
+        m_known.erase(gone->name);
+        row(false, gone->seq, gone->type, left);
     }
 }
 

@@ -1,5 +1,6 @@
 // How the tap shows the table and its events: plain text for people, or one JSON object per
-// line for programs. Both name the event, its sequence number, the peer, its endpoint and files.
+// line for programs. Both name the event, its sequence number, the peer, its endpoint, its key
+// (text: "key=..." when it has one; JSON: "key", "" without security) and its files.
 #pragma once
 
 #include "messages.hpp"
@@ -24,12 +25,11 @@ public:
     void event(const protocol::Message& event);
 
 private:
-    void row(bool snapshot, std::uint64_t seq, std::string_view kind, const std::string& name,
-             const std::string& endpoint, const std::vector<protocol::FileEntry>& files);
+    void row(bool snapshot, std::uint64_t seq, std::string_view kind, const protocol::PeerInfo& peer);
 
     std::ostream& m_out;
     bool m_json;
-    std::map<std::string, std::string> m_endpoints; ///< name -> endpoint, to show who left
+    std::map<std::string, protocol::PeerInfo> m_known; ///< name -> endpoint and key, to show who left
 };
 
 } // namespace zshare::tools

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -154,6 +155,11 @@ std::size_t count_lines(const std::string& text, const std::string& line) {
 } // namespace zshare::testing
 
 namespace zshare::testing {
+
+void skip_test(const std::string& reason) {
+    std::cout << "SKIPPED: " << reason << std::endl;
+    std::_Exit(skipped_status);
+}
 
 std::size_t verified_in_state(const std::string& state_path) {
     // The last line is the bitmap: one '1' per verified chunk.

@@ -80,6 +80,13 @@ ScriptRun run_script(const TrackerProcess& tracker, const std::string& name, con
 /// Polls `condition` every few milliseconds. Returns: true once it holds, false at the deadline.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s);
 
+/// Ends the test as skipped, saying why (ctest shows it as "Not Run", never as passed).
+/// Call it before the test starts anything: it ends the process.
+[[noreturn]] void skip_test(const std::string& reason);
+
+/// The exit status that tells ctest a test was skipped.
+inline constexpr int skipped_status = 77;
+
 /// Returns: the number of chunks a partial file's state (".part.state") records as verified.
 std::size_t verified_in_state(const std::string& state_path);
 

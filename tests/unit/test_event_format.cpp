@@ -125,9 +125,9 @@ TEST_CASE("json snapshot", "[event_format]") {
         lines_of(out.str()) ==
         std::vector<std::string>{
             R"({"snapshot":true,"seq":8,"event":"RegisterPeer","name":"alice","endpoint":"tcp://10.0.0.1:5001",)"
-            R"("files":[{"path":"/a.txt","size":5,"content_id":""},{"path":"/my file","size":12,"content_id":""}]})",
+            R"("key":"","files":[{"path":"/a.txt","size":5,"content_id":""},{"path":"/my file","size":12,"content_id":""}]})",
             R"({"snapshot":true,"seq":8,"event":"RegisterPeer","name":"bob","endpoint":"tcp://10.0.0.2:5002",)"
-            R"("files":[]})",
+            R"("key":"","files":[]})",
             R"({"snapshot":true,"seq":8,"event":"SnapshotEnd","peers":2})",
         });
 }
@@ -140,25 +140,25 @@ TEST_CASE("json events", "[event_format]") {
 
     printer.event(RegisterPeer{3, 9, PeerInfo{"carol", "tcp://10.0.0.3:5003", {{"/c\"q", 1}}}});
     CHECK(out.str() == R"({"snapshot":false,"seq":9,"event":"RegisterPeer","name":"carol",)"
-                       R"("endpoint":"tcp://10.0.0.3:5003","files":[{"path":"/c\"q","size":1,"content_id":""}]})"
+                       R"("endpoint":"tcp://10.0.0.3:5003","key":"","files":[{"path":"/c\"q","size":1,"content_id":""}]})"
                        "\n");
     out.str("");
 
     printer.event(UpdatePeer{3, 10, PeerInfo{"alice", "tcp://10.0.0.1:5001", {}}});
     CHECK(out.str() == R"({"snapshot":false,"seq":10,"event":"UpdatePeer","name":"alice",)"
-                       R"("endpoint":"tcp://10.0.0.1:5001","files":[]})"
+                       R"("endpoint":"tcp://10.0.0.1:5001","key":"","files":[]})"
                        "\n");
     out.str("");
 
     printer.event(UnregisterPeer{3, 11, "bob"});
     CHECK(out.str() == R"({"snapshot":false,"seq":11,"event":"UnregisterPeer","name":"bob",)"
-                       R"("endpoint":"tcp://10.0.0.2:5002","files":[]})"
+                       R"("endpoint":"tcp://10.0.0.2:5002","key":"","files":[]})"
                        "\n");
     out.str("");
 
     printer.event(UnregisterPeer{3, 12, "nobody"});
     CHECK(out.str() == R"({"snapshot":false,"seq":12,"event":"UnregisterPeer","name":"nobody",)"
-                       R"("endpoint":"","files":[]})"
+                       R"("endpoint":"","key":"","files":[]})"
                        "\n");
 }
 
@@ -172,4 +172,19 @@ TEST_CASE("a new snapshot forgets old endpoints", "[event_format]") {
     out.str("");
     printer.event(UnregisterPeer{4, 2, "bob"});
     CHECK_THAT(out.str(), Catch::Contains(R"("endpoint":"")"));
+}
+
+TEST_CASE("the key of each peer is shown", "[event_format]") {
+    const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    PeerInfo alice{"alice", "tcp://h:1", {}, key};
+    for (const bool json : {false, true}) {
+        std::ostringstream out;
+        EventPrinter printer(out, json);
+        printer.event(RegisterPeer{1, 1, alice});
+        printer.event(UnregisterPeer{1, 2, "alice"});
+        const auto lines = lines_of(out.str());
+        REQUIRE(lines.size() == 2);
+        for (const auto& line : lines)
+            CHECK_THAT(line, Catch::Contains(json ? R"("key":")" + json_string(key).substr(1) : " key=" + key + " "));
+    }
 }
