@@ -70,6 +70,16 @@ std::optional<std::string> NameBindings::key_of(const std::string& name) const {
     return it->second;
 }
 
+std::optional<std::string> NameBindings::refresh(const std::string& name) {
+    Statement select(m_db, "SELECT key FROM bindings WHERE name = ?1");
+    select.text(1, name);
+    if (sqlite3_step(select.handle) == SQLITE_ROW)
+        m_bindings[name] = reinterpret_cast<const char*>(sqlite3_column_text(select.handle, 0));
+    else
+        m_bindings.erase(name);
+    return key_of(name);
+}
+
 std::string NameBindings::bind(const std::string& name, const std::string& key) {
     Statement insert(m_db, "INSERT OR REPLACE INTO bindings (name, key, since) VALUES (?1, ?2, ?3)");
     insert.text(1, name);

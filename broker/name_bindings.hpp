@@ -23,6 +23,10 @@ public:
     /// Returns: the key `name` is bound to, or nothing.
     std::optional<std::string> key_of(const std::string& name) const;
 
+    /// Reads the binding of `name` from the database again (`zshare-tracker --release` may
+    /// have freed it while this tracker runs). Returns: key_of(name) afterwards.
+    std::optional<std::string> refresh(const std::string& name);
+
     /// Binds `name` to `key` for good. Returns: an empty string, or why it could not be kept.
     std::string bind(const std::string& name, const std::string& key);
 

@@ -206,7 +206,10 @@ std::optional<Error> Tracker::check_owner(const std::string& name, const std::st
     }
     if (!m_options.bindings)
         return std::nullopt;
-    if (const auto owner = m_options.bindings->key_of(name)) {
+    auto owner = m_options.bindings->key_of(name);
+    if (owner && *owner != key)
+        owner = m_options.bindings->refresh(name); // released meanwhile, perhaps
+    if (owner) {
         if (*owner != key)
             return taken();
         return std::nullopt;

@@ -179,6 +179,11 @@ TEST_CASE("a name belongs to the first key that registers it, across restarts, u
     tracker = std::make_unique<TrackerProcess>(std::vector<std::string>{"--state-dir", dir / "state"});
     CHECK(run_script(*tracker, "alice", dir / "m", "").status == 0);
     CHECK(run_script(*tracker, "alice", dir / "a", "").status == 2);
+    // Released while the tracker runs: it reads the binding again when the name is asked for.
+    Process live_release({ZSHARE_TRACKER_BIN, "--release", "alice", "--state-dir", dir / "state"});
+    CHECK(live_release.wait_exit() == 0);
+    CHECK(run_script(*tracker, "alice", dir / "a", "").status == 0);
+    CHECK(run_script(*tracker, "alice", dir / "m", "").status == 2);
 }
 
 TEST_CASE("a members file closes the group", "[security]") {
