@@ -42,9 +42,12 @@ NameBindings::NameBindings(const std::string& path) {
         execute("CREATE TABLE IF NOT EXISTS bindings (name TEXT PRIMARY KEY, key TEXT NOT NULL, "
                 "since INTEGER NOT NULL)");
         Statement all(m_db, "SELECT name, key FROM bindings");
-        while (sqlite3_step(all.handle) == SQLITE_ROW)
-            m_bindings.emplace(reinterpret_cast<const char*>(sqlite3_column_text(all.handle, 0)),
-                               reinterpret_cast<const char*>(sqlite3_column_text(all.handle, 1)));
+        while (sqlite3_step(all.handle) == SQLITE_ROW) {
+            const auto* name = sqlite3_column_text(all.handle, 0);
+            const auto* key = sqlite3_column_text(all.handle, 1);
+            if (name && key)
+                m_bindings.emplace(reinterpret_cast<const char*>(name), reinterpret_cast<const char*>(key));
+        }
     } catch (...) {
         sqlite3_close(m_db);
         m_db = nullptr;
@@ -73,20 +76,33 @@ std::optional<std::string> NameBindings::key_of(const std::string& name) const {
 std::optional<std::string> NameBindings::refresh(const std::string& name) {
     Statement select(m_db, "SELECT key FROM bindings WHERE name = ?1");
     select.text(1, name);
-    if (sqlite3_step(select.handle) == SQLITE_ROW)
-        m_bindings[name] = reinterpret_cast<const char*>(sqlite3_column_text(select.handle, 0));
-    else
+    // Only a clean answer changes what is known: a read that fails keeps the binding, so that
+    // a busy or damaged database never hands a name to another key.
+    const int result = sqlite3_step(select.handle);
+    const auto* key = result == SQLITE_ROW ? sqlite3_column_text(select.handle, 0) : nullptr;
+    if (key)
+        m_bindings[name] = reinterpret_cast<const char*>(key);
+    else if (result == SQLITE_DONE)
         m_bindings.erase(name);
     return key_of(name);
 }
 
 std::string NameBindings::bind(const std::string& name, const std::string& key) {
-    Statement insert(m_db, "INSERT OR REPLACE INTO bindings (name, key, since) VALUES (?1, ?2, ?3)");
+    // A name bound already (by another tracker process sharing the state, say) is never
+    // replaced: binding it again to the same key changes nothing, to another is refused.
+    Statement insert(m_db, "INSERT INTO bindings (name, key, since) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT(name) DO NOTHING");
     insert.text(1, name);
     insert.text(2, key);
     sqlite3_bind_int64(insert.handle, 3, static_cast<sqlite3_int64>(std::time(nullptr)));
     if (sqlite3_step(insert.handle) != SQLITE_DONE)
         return std::string("cannot keep the binding of '") + name + "': " + sqlite3_errmsg(m_db);
+    if (sqlite3_changes(m_db) == 0) {
+        const auto owner = refresh(name);
+        if (owner != key)
+            return "the name '" + name + "' is bound to another key already";
+        return {};
+    }
     m_bindings[name] = key;
     return {};
 }

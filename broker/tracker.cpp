@@ -190,37 +190,25 @@ Message Tracker::on_hello() {
                    static_cast<std::uint64_t>(m_options.peer_ttl.count())};
 }
 
-std::optional<Error> Tracker::check_owner(const std::string& name, const std::string& key) {
+Tracker::Ownership Tracker::ownership(const std::string& name, const std::string& key) {
     if (!m_options.security.curve)
-        return std::nullopt; // without keys, names belong to whoever holds them live
+        return {}; // without keys, names belong to whoever holds them live
     const auto taken = [&] {
-        return error_reply(error_code::name_taken, "the name '" + name + "' belongs to another key");
+        return Ownership{error_reply(error_code::name_taken, "the name '" + name + "' belongs to another key")};
     };
     if (m_options.members) {
         const auto member = m_options.members->key_of_name.find(name);
         if (member == m_options.members->key_of_name.end())
-            return error_reply(error_code::name_taken, "'" + name + "' is not a member name of this group");
-        if (member->second != key)
-            return taken();
-        return std::nullopt;
+            return {error_reply(error_code::name_taken, "'" + name + "' is not a member name of this group")};
+        return member->second == key ? Ownership{} : taken();
     }
     if (!m_options.bindings)
-        return std::nullopt;
-    auto owner = m_options.bindings->key_of(name);
-    if (owner && *owner != key)
-        owner = m_options.bindings->refresh(name); // released meanwhile, perhaps
-    if (owner) {
-        if (*owner != key)
-            return taken();
-        return std::nullopt;
-    }
-    // Trust on first use: this key owns the name from now on, across restarts.
-    if (auto problem = m_options.bindings->bind(name, key); !problem.empty()) {
-        log(problem);
-        return error_reply(error_code::io_error, "the tracker cannot keep the name: " + problem);
-    }
-    log("bind " + name + " to key " + key);
-    return std::nullopt;
+        return {};
+    // From the database each time: `zshare-tracker --release` may have freed the name meanwhile.
+    const auto owner = m_options.bindings->refresh(name);
+    if (!owner)
+        return {std::nullopt, true};
+    return *owner == key ? Ownership{} : taken();
 }
 
 Message Tracker::on_connect(const Sender& sender, Connect& request) {
@@ -233,8 +221,9 @@ Message Tracker::on_connect(const Sender& sender, Connect& request) {
                            "endpoint must be tcp://HOST:PORT, not '" + request.endpoint + "'");
     if (auto problem = check_files(request.files); !problem.empty())
         return error_reply(error_code::bad_message, problem);
-    if (auto refused = check_owner(request.name, sender.key))
-        return *refused;
+    const Ownership owner = ownership(request.name, sender.key);
+    if (owner.refused)
+        return *owner.refused;
     // A node listening on every interface cannot know which address its peers reach it by;
     // the address its tracker connection comes from is the best guess, as BitTorrent trackers do.
     PeerInfo peer{request.name, replace_wildcard_host(request.endpoint, sender.address), std::move(request.files),
@@ -252,6 +241,16 @@ Message Tracker::on_connect(const Sender& sender, Connect& request) {
             return error_reply(error_code::already_connected,
                                "this connection is registered under another name; disconnect first");
         }
+    }
+    if (owner.unbound) {
+        // Trust on first use: this key owns the name from now on, across restarts. (Bound only
+        // once the claim is sure: a refused Connect binds nothing.)
+        if (auto problem = m_options.bindings->bind(peer.name, sender.key); !problem.empty()) {
+            log(problem);
+            (void)m_table.expire(sender.link);
+            return error_reply(error_code::io_error, "the tracker cannot keep the name: " + problem);
+        }
+        log("bind " + peer.name + " to key " + sender.key);
     }
     const bool is_new = std::get<ClaimResult>(outcome) == ClaimResult::registered;
     log(std::string(is_new ? "register " : "re-register ") + peer.name + " " + peer.endpoint + " (" +

@@ -61,8 +61,13 @@ private:
     protocol::Message handle(const Sender& sender, const protocol::Decoded& request);
     protocol::Message on_hello();
     protocol::Message on_connect(const Sender& sender, protocol::Connect& request);
-    /// Returns: why `key` may not register `name`, or nothing.
-    std::optional<protocol::Error> check_owner(const std::string& name, const std::string& key);
+    /// Whether a key may register a name.
+    struct Ownership {
+        std::optional<protocol::Error> refused; ///< why not
+        bool unbound = false;                   ///< yes, and the name is bound to nobody yet
+    };
+    /// Returns: whether `key` may register `name` (changes nothing).
+    Ownership ownership(const std::string& name, const std::string& key);
     protocol::Message on_update_files(const Sender& sender, protocol::UpdateFiles& request);
     protocol::Message on_disconnect(const Sender& sender);
     protocol::Message on_list_peers() const;

@@ -1,7 +1,8 @@
 // How many reply bytes a file server has out, per requester and in all: a reply counts from
 // the moment it is made until ZeroMQ lets go of it (written to the connection, or dropped with
 // it), which the message's free callback tells. The serving loop asks open() before it makes a
-// requester's next reply.
+// requester's next reply. The bounds hold to within one reply per requester: a requester with
+// nothing out always gets one, however large, so that nobody is stuck.
 #pragma once
 
 #include <atomic>

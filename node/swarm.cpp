@@ -104,7 +104,11 @@ std::string Swarm::open_socket(Peer& peer) {
 void Swarm::on_handshake(Peer& peer, const protocol::HandshakeMonitor::Event& event) {
     if (!peer.alive)
         return;
-    switch (event.failure()) {
+    // A plain client meets a CURVE server's hang-up, which reads as "no detail".
+    const auto failure = !m_tuning.security.curve && event.failure() != protocol::HandshakeFailure::none
+                             ? protocol::HandshakeFailure::protocol
+                             : event.failure();
+    switch (failure) {
     case protocol::HandshakeFailure::none:
         return;
     case protocol::HandshakeFailure::no_detail:

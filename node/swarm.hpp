@@ -57,7 +57,7 @@ struct SwarmTuning {
     unsigned max_bad_chunks = 3;              ///< a holder sending more is dropped
     std::chrono::milliseconds timeout{10000}; ///< silence after which a holder is unreachable
     protocol::Security security{false, {}};   ///< CURVE with this node's keys, or plain
-    unsigned max_refusals = 3;                ///< handshakes a holder may refuse before it is dropped
+    unsigned max_refusals = 4;                ///< refused handshakes (the first and 3 retries) drop a holder
     std::chrono::milliseconds refusal_pause{1000}; ///< the wait before a new try on a fresh socket
 };
 

@@ -45,7 +45,10 @@ void TrackerSession::notice(bool error, const std::string& text) {
 }
 
 void TrackerSession::start(std::function<void(const StartResult&)> done) {
+    m_started = true;
     m_start_done = std::move(done);
+    if (m_early_failure)
+        return finish_start(m_early_failure->status, m_early_failure->error);
     if (!m_config.observer)
         return send_register();
     m_requests.send(Hello{}, [this](const Decoded& reply) {
@@ -108,7 +111,8 @@ void TrackerSession::on_register_reply(const Decoded& reply, std::uint64_t carri
     if (const auto* refused = std::get_if<Error>(&*reply.message)) {
         const std::string why = "the tracker refused '" + m_config.name + "'";
         if (m_start_done) {
-            const bool by_rule = refused->code == error_code::name_taken || refused->code == error_code::invalid_name;
+            const bool by_rule = refused->code == error_code::name_taken || refused->code == error_code::invalid_name ||
+                                 refused->code == error_code::endpoint_taken;
             return finish_start(by_rule ? exit_status::refused : exit_status::failed, why + ": " + refused->message);
         }
         // Said once; the session keeps trying, and gets the name back once it is free again.
@@ -317,8 +321,13 @@ void TrackerSession::on_handshake_failed(const HandshakeMonitor::Event& event) {
     case HandshakeFailure::none:
         return;
     }
-    // At the start, the start fails at once; later (a tracker started anew with another key,
-    // say) it is said once, and the session goes on trying.
+    // At the start, the start fails at once (also when the failure came first, while --share
+    // was hashed); later (a tracker started anew with another key, say) it is said once, and
+    // the session goes on trying.
+    if (!m_started) {
+        m_early_failure = StartResult{status, why};
+        return;
+    }
     if (m_start_done)
         return finish_start(status, why);
     if (!m_handshake_said)

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
@@ -119,6 +120,8 @@ private:
     bool m_refusal_said = false;               ///< a refused re-registration was reported
     bool m_leaving = false;                    ///< leave() was called: no more Pings
     bool m_handshake_said = false;             ///< a failed handshake was reported
+    bool m_started = false;                    ///< start() was called
+    std::optional<StartResult> m_early_failure; ///< a handshake failed before start()
     std::string m_instance;                    ///< random per process: sent with every Connect
     std::uint64_t m_announced = 0;             ///< announcements asked for so far
     std::vector<Announcement> m_announcements; ///< not yet settled

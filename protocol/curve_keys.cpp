@@ -17,7 +17,10 @@ namespace zshare::protocol {
 namespace fs = std::filesystem;
 
 bool valid_key(std::string_view text) {
-    if (text.size() != 40)
+    // Z85's alphabet only: libzmq's decoder stops at a zero byte and reads a shorter key.
+    static constexpr std::string_view alphabet =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+    if (text.size() != 40 || text.find_first_not_of(alphabet) != std::string_view::npos)
         return false;
     const std::string terminated(text);
     std::array<std::uint8_t, 32> bytes{};
@@ -127,9 +130,9 @@ std::optional<KeyPair> load_or_make_key_pair(const std::string& directory, const
         *made = false;
     struct stat info {};
     if (::stat(secret_path.c_str(), &info) == 0) {
-        // As ssh does: a secret others can read is no longer a secret.
+        // As ssh does: a secret others can read, or change, is no longer a secret.
         if (info.st_mode & (S_IRWXG | S_IRWXO)) {
-            error = secret_path + " can be read by others: make it private (chmod 600) or remove it";
+            error = secret_path + " can be read or written by others: make it private (chmod 600) or remove it";
             return std::nullopt;
         }
         std::string text, problem;
@@ -142,15 +145,20 @@ std::optional<KeyPair> load_or_make_key_pair(const std::string& directory, const
             error = secret_path + " is not a key file: " + (keys ? "it holds no secret-key" : problem);
             return std::nullopt;
         }
+        std::error_code ec;
+        if (!fs::exists(public_path, ec)) // the public half is only a copy: made again when lost
+            (void)write_file_atomically(public_path, certificate_text(*keys, false), 0644);
         return keys;
     }
     std::error_code ec;
+    const bool existed = fs::is_directory(directory, ec);
     fs::create_directories(directory, ec);
     if (ec) {
         error = "cannot make " + directory + ": " + ec.message();
         return std::nullopt;
     }
-    fs::permissions(directory, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (!existed) // a directory of the user's own keeps its permissions
+        fs::permissions(directory, fs::perms::owner_all, fs::perm_options::replace, ec);
     const KeyPair keys = make_key_pair();
     // The secret first: a public file without its secret would be a key nobody holds.
     if (auto problem = write_file_atomically(secret_path, certificate_text(keys, true), 0600); !problem.empty()) {

@@ -1,5 +1,7 @@
 #include "curve_socket.hpp"
 
+#include <stdexcept>
+
 namespace zshare::protocol {
 
 namespace {
@@ -12,7 +14,8 @@ void make_curve_server(zmq::socket_ref socket, const KeyPair& keys, const std::s
     socket.set(zmq::sockopt::curve_secretkey, keys.secret_key);
     socket.set(zmq::sockopt::zap_domain, domain);
     const int enforce = 1;
-    zmq_setsockopt(socket.handle(), zap_enforce_domain, &enforce, sizeof enforce);
+    if (zmq_setsockopt(socket.handle(), zap_enforce_domain, &enforce, sizeof enforce) != 0)
+        throw std::runtime_error("this libzmq cannot enforce ZAP (option 93): it would let strangers in");
 }
 
 void make_curve_client(zmq::socket_ref socket, const KeyPair& keys, const std::string& server_key) {

@@ -41,7 +41,10 @@ HandshakeMonitor::~HandshakeMonitor() {
 }
 
 void HandshakeMonitor::on_readable() {
-    for (int handled = 0; handled < 64; ++handled) {
+    // One event per turn: the owner may destroy this monitor from its handler (a downloader
+    // drops a holder whose handshake failed), so nothing may touch it after the call. The loop
+    // comes back while more events wait.
+    {
         // [event id (16 bits) and value (32 bits)][endpoint]
         zmq::message_t head, endpoint;
         if (!m_pair.recv(head, zmq::recv_flags::dontwait))
@@ -49,7 +52,7 @@ void HandshakeMonitor::on_readable() {
         if (head.more())
             (void)m_pair.recv(endpoint, zmq::recv_flags::dontwait);
         if (head.size() < 6)
-            continue;
+            return;
         Event event;
         std::uint16_t id = 0;
         std::uint32_t value = 0;
@@ -58,7 +61,8 @@ void HandshakeMonitor::on_readable() {
         event.event = id;
         event.value = static_cast<int>(value);
         event.endpoint = endpoint.to_string();
-        m_on_event(event);
+        const auto handler = m_on_event; // a copy: this object may be gone when it returns
+        handler(event);
     }
 }
 

@@ -83,6 +83,10 @@ int main(int argc, char** argv) {
             std::cerr << "error: --key-dir and --name go together (see --help)" << std::endl;
             return exit_status::refused;
         }
+        if (!name.empty() && !protocol::valid_peer_name(name)) { // it names a file in --key-dir
+            std::cerr << "error: --name '" << name << "' is not a user name (see --help)" << std::endl;
+            return exit_status::refused;
+        }
         auto keys = name.empty() ? std::optional(protocol::make_key_pair())
                                  : protocol::load_or_make_key_pair(key_dir, name, error);
         if (!keys) {
