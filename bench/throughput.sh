@@ -5,28 +5,39 @@
 #
 # Moves one random file of SIZE_MIB into a new file, RUNS rounds, each round trying every method
 # once, in this order:
-#   netcat     nc -l on a loopback port writing to a file, nc -N sending the file
-#   nginx      nginx (sendfile on) serving the file on a loopback port, curl -o
-#   bare-zmq   bench/zshare-bench-zmq-fetch: DEALER/ROUTER, credit window, no protocol/hashing
-#   zshare     a tracker and a seeding node (alice) started once; per run a new downloading node
-#              process, `download alice <path> <dest>` piped on stdin, timed from process start to
-#              exit (registration, manifest, download with every chunk verified, registering the
-#              copy, disconnect), with its peak RSS from /usr/bin/time -f %M. Nodes use their
-#              default tuning, and a manifest cache of their own in the temporary directory
-#              (a fresh one per downloader).
+#   netcat           nc -l on a loopback port writing to a file, nc -N sending the file
+#   nginx            nginx (sendfile on) serving the file on a loopback port, curl -o
+#   scp              scp -c aes128-gcm@openssh.com to a private sshd on a loopback port (a
+#                    throwaway host key, a key made for the current user and authorized there);
+#                    skipped, with the reason in the report, when that sshd cannot be started
+#   bare-zmq         bench/zshare-bench-zmq-fetch: DEALER/ROUTER, credit window, no protocol/hashing
+#   bare-zmq-curve   the same with CURVE on both ends (`serve --curve`: a key pair, the ZAP domain
+#                    enforced, a ZAP handler that admits every key; `fetch --curve SERVER_KEY`)
+#   zshare-insecure  a tracker and a seeding node (alice) started once, all three --insecure; per
+#                    run a new downloading node process, `download alice <path> <dest>` piped on
+#                    stdin, timed from process start to exit (registration, manifest, download
+#                    with every chunk verified, registering the copy, disconnect), with its peak
+#                    RSS from /usr/bin/time -f %M. Nodes use their default tuning, and a manifest
+#                    cache of their own in the temporary directory (a fresh one per downloader).
+#   zshare           the same, secure (the default: CURVE on every socket), with a tracker of its
+#                    own whose --state-dir is in the temporary directory, and nodes given its key
+#                    (--tracker-key) and a --key-dir there (a new name, so a new key pair, per
+#                    downloader)
 # Every destination is compared with the source after its run (outside the timing) and deleted.
 # The page cache is not dropped: the source is read from memory in every run.
 # The report (Markdown) goes to stdout, progress to stderr.
 #
 # Installs what is missing with apt-get (netcat-openbsd, nginx-light or nginx, curl, time,
-# iproute2), builds the three programs it needs into build/ at the repository root if they are
-# not there yet. Everything runs on 127.0.0.1; every process it starts is stopped at exit and its
-# temporary directory removed.
+# iproute2; openssh-server and openssh-client for scp), builds the three programs it needs into
+# build/ at the repository root if they are not there yet. Everything runs on 127.0.0.1; every
+# process it starts is stopped at exit and its temporary directory removed.
 #
 # Environment (optional):
 #   ZSHARE_BUILD_DIR  build directory to use (default: <repo>/build)
-#   BENCH_TMPDIR      where to make the temporary directory (default: $TMPDIR or /tmp); source
-#                     and destination files both live there, so they share a file system
+#   BENCH_TMPDIR      where to make the temporary directory (default: /dev/shm when it has room
+#                     for the source and one copy, else $TMPDIR or /tmp); source and destination
+#                     files both live there, so they share a file system. On tmpfs no disk
+#                     write-back of earlier copies lands in a run (docs/benchmarks.md)
 #   CHUNK_KIB, WINDOW chunk size and requests in flight for bare-zmq (default 1024 and 16: zshare's
 #                     chunk size and its most requests in flight to one peer)
 #   ZSHARE_NODE_ARGS  extra options for every zshare-node (e.g. "--window 8")
@@ -55,6 +66,30 @@ die() { log "throughput.sh: $*"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------
 # Tools: install only what is missing.
+apt_updated=
+apt_install() {  # apt_install PACKAGE...: apt-get's status
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    log "installing: $*"
+    if [ -z "$apt_updated" ]; then
+        "${sudo[@]}" apt-get update -qq || return 1
+        apt_updated=1
+    fi
+    # A package's own service must not start: nginx's default site would listen on port 80,
+    # sshd on port 22.
+    local policy=/usr/sbin/policy-rc.d added_policy=
+    if [ ! -e $policy ]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee $policy >/dev/null
+        "${sudo[@]}" chmod 755 $policy
+        added_policy=1
+    fi
+    local rc=0
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+        "$@" >/dev/null || rc=$?
+    [ -z "$added_policy" ] || "${sudo[@]}" rm -f $policy
+    return $rc
+}
+scp_skipped=  # why the scp method is skipped, when it is
 install_missing() {
     local missing=()
     # The OpenBSD nc (has -N: shut down the socket at EOF), whichever nc is the default.
@@ -65,23 +100,15 @@ install_missing() {
     command -v curl >/dev/null || missing+=(curl)
     [ -x /usr/bin/time ] || missing+=(time)
     command -v ss >/dev/null || missing+=(iproute2)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    local sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
-    log "installing: ${missing[*]}"
-    "${sudo[@]}" apt-get update -qq
-    # A package's own service must not start: nginx's default site would listen on port 80.
-    local policy=/usr/sbin/policy-rc.d added_policy=
-    if [ ! -e $policy ]; then
-        printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee $policy >/dev/null
-        "${sudo[@]}" chmod 755 $policy
-        added_policy=1
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}" || die "apt-get install ${missing[*]} failed"
+    # scp's two ends: without them only the scp method is skipped.
+    local ssh_missing=()
+    [ -x /usr/sbin/sshd ] || ssh_missing+=(openssh-server)
+    { command -v scp && command -v ssh-keygen; } >/dev/null || ssh_missing+=(openssh-client)
+    if [ ${#ssh_missing[@]} -gt 0 ] && ! apt_install "${ssh_missing[@]}"; then
+        scp_skipped="apt-get install ${ssh_missing[*]} failed"
     fi
-    local rc=0
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >/dev/null || rc=$?
-    [ -z "$added_policy" ] || "${sudo[@]}" rm -f $policy
-    [ $rc -eq 0 ] || die "apt-get install ${missing[*]} failed"
+    return 0
 }
 install_missing
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
@@ -95,19 +122,31 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # Temporary directory, processes, clean-up.
-work=$(mktemp -d "${BENCH_TMPDIR:-${TMPDIR:-/tmp}}/zshare-bench.XXXXXX")
+need_kib=$(( (size_bytes >> 10) * 2 + 65536 ))
+avail_kib_of() { df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+# In memory when the source and a copy fit there, unless told otherwise.
+if [ -n "${BENCH_TMPDIR:-}" ]; then
+    work_parent=$BENCH_TMPDIR
+elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(avail_kib_of /dev/shm || echo 0)" -ge "$need_kib" ]; then
+    work_parent=/dev/shm
+else
+    work_parent=${TMPDIR:-/tmp}
+fi
+work=$(mktemp -d "$work_parent/zshare-bench.XXXXXX")
 pids=()
-seed_fd=
+seed_fds=()
+made_run_sshd=
 cleanup() {
-    local rc=$? i
+    local rc=$? i fd
     set +e
-    [ -z "$seed_fd" ] || exec {seed_fd}>&-  # the seeding node's stdin ends: it disconnects
+    for fd in "${seed_fds[@]}"; do exec {fd}>&-; done  # the seeding nodes' stdin ends: they disconnect
     # Newest first, one at a time: the nodes say goodbye while the tracker is still there
     # (a node whose tracker is gone waits --tracker-timeout-ms for the acknowledgement).
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
         kill "${pids[i]}" 2>/dev/null && wait "${pids[i]}" 2>/dev/null
     done
     rm -rf "$work"
+    [ -z "$made_run_sshd" ] || rmdir /run/sshd 2>/dev/null
     exit $rc
 }
 trap cleanup EXIT
@@ -149,9 +188,9 @@ wait_listening() {  # wait_listening PORT PID
     done
     return 1
 }
+one_line() { tr -s '\n' ' ' <"$1" 2>/dev/null | sed 's/ *$//'; }  # one_line FILE: for a report line
 
-avail_kib=$(df -Pk "$work" | awk 'NR == 2 { print $4 }')
-need_kib=$(( (size_bytes >> 10) * 2 + 65536 ))
+avail_kib=$(avail_kib_of "$work")
 [ "$avail_kib" -ge "$need_kib" ] || die "$work has $((avail_kib >> 10)) MiB free, needs $((need_kib >> 10)) MiB"
 
 mkdir -p "$work/www" "$work/dst" "$work/nginx"
@@ -210,30 +249,140 @@ EOF
 }
 start_nginx
 
-# The bare ZeroMQ server.
+# scp's sshd, foreground, everything under $work/ssh: a host key and a user key made for this
+# run, the user key the only one authorized, for the current user only. Sets scp_cmd and
+# scp_target, or scp_skipped to why it could not start. A 4 KiB copy checks the whole path.
+start_sshd() {
+    local sshd_bin=/usr/sbin/sshd attempt probe_rc user
+    user=$(id -un)
+    if [ ! -x "$sshd_bin" ] || ! command -v scp >/dev/null || ! command -v ssh-keygen >/dev/null; then
+        scp_skipped="no $sshd_bin, scp or ssh-keygen (packages openssh-server, openssh-client)"
+        return 1
+    fi
+    mkdir -m 700 "$work/ssh"
+    ssh-keygen -q -t ed25519 -N '' -C zshare-bench-host -f "$work/ssh/host_key"
+    ssh-keygen -q -t ed25519 -N '' -C zshare-bench-user -f "$work/ssh/user_key"
+    cp "$work/ssh/user_key.pub" "$work/ssh/authorized_keys"
+    # An sshd started by root needs its privilege separation directory, which the service that
+    # does not run here would have made.
+    if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -m 755 /run/sshd && made_run_sshd=1; fi
+    head -c 4096 /dev/urandom >"$work/ssh/probe.bin"
+    for attempt in 1 2 3; do
+        ssh_port=$(free_port)
+        # No PAM (its session modules may fail in a container), no strict modes (the keys may
+        # sit under /dev/shm, which anyone may write to), SFTP inside sshd (scp speaks SFTP).
+        cat >"$work/ssh/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$ssh_port
+HostKey $work/ssh/host_key
+PidFile $work/ssh/sshd.pid
+AuthorizedKeysFile $work/ssh/authorized_keys
+AllowUsers $user
+PermitRootLogin prohibit-password
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+UseDNS no
+Subsystem sftp internal-sftp
+EOF
+        if ! "$sshd_bin" -t -f "$work/ssh/sshd_config" >"$work/ssh/sshd.log" 2>&1; then
+            scp_skipped="sshd -t refused its configuration: $(one_line "$work/ssh/sshd.log")"
+            return 1
+        fi
+        "$sshd_bin" -D -e -f "$work/ssh/sshd_config" >>"$work/ssh/sshd.log" 2>&1 &
+        sshd_pid=$!
+        pids+=("$sshd_pid")
+        printf '[127.0.0.1]:%s %s\n' "$ssh_port" "$(cut -d ' ' -f 1,2 "$work/ssh/host_key.pub")" \
+            >"$work/ssh/known_hosts"
+        scp_cmd=(scp -q -B -F /dev/null -P "$ssh_port" -c aes128-gcm@openssh.com
+            -i "$work/ssh/user_key" -o IdentitiesOnly=yes -o Compression=no
+            -o UserKnownHostsFile="$work/ssh/known_hosts" -o GlobalKnownHostsFile=/dev/null
+            -o StrictHostKeyChecking=yes -o PasswordAuthentication=no -o ConnectTimeout=10)
+        scp_target=$user@127.0.0.1
+        if wait_listening "$ssh_port" "$sshd_pid"; then
+            probe_rc=0
+            "${scp_cmd[@]}" "$work/ssh/probe.bin" "$scp_target:$work/ssh/probe.copy" \
+                >"$work/ssh/probe.log" 2>&1 || probe_rc=$?
+            if [ $probe_rc -eq 0 ] && cmp -s "$work/ssh/probe.bin" "$work/ssh/probe.copy"; then
+                return 0
+            fi
+            scp_skipped="a 4 KiB scp to it failed (status $probe_rc): $(one_line "$work/ssh/probe.log"); sshd said: $(one_line "$work/ssh/sshd.log")"
+        else
+            scp_skipped="sshd did not listen: $(one_line "$work/ssh/sshd.log")"
+        fi
+        log "sshd, attempt $attempt: $scp_skipped"
+        kill "$sshd_pid" 2>/dev/null || true; wait "$sshd_pid" 2>/dev/null || true
+        forget_pid "$sshd_pid"
+    done
+    return 1
+}
+if [ -z "$scp_skipped" ] && start_sshd; then
+    log "sshd listening on 127.0.0.1:$ssh_port"
+else
+    log "throughput.sh: scp is skipped: $scp_skipped"
+fi
+
+# The bare ZeroMQ servers: plain, and CURVE (its public key on the second line of its output).
 "$fetch_bin" serve --listen 'tcp://127.0.0.1:*' --chunk $((chunk_kib << 10)) "$src" \
     >"$work/zmq-serve.out" 2>"$work/zmq-serve.log" &
 pids+=($!)
 wait_for "$work/zmq-serve.out" 'tcp://' $! || die "zshare-bench-zmq-fetch serve did not start"
 zmq_endpoint=$(head -n 1 "$work/zmq-serve.out")
-
-# zshare: a tracker and alice, who shares the source and stays online (stdin held open).
-"$tracker_bin" --listen 'tcp://127.0.0.1:*' >"$work/tracker.out" 2>"$work/tracker.log" &
+"$fetch_bin" serve --curve --listen 'tcp://127.0.0.1:*' --chunk $((chunk_kib << 10)) "$src" \
+    >"$work/zmq-curve-serve.out" 2>"$work/zmq-curve-serve.log" &
 pids+=($!)
-wait_for "$work/tracker.out" ready $! || die "the tracker did not start"
-tracker=$(sed -nE 's/.*requests on ([^,]+),.*/\1/p' "$work/tracker.out")
-# A node with manifests hashes what it shares when it starts, and caches the result.
+for _ in $(seq 400); do
+    [ "$(wc -l <"$work/zmq-curve-serve.out")" -ge 2 ] && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.05
+done
+zmq_curve_endpoint=$(sed -n 1p "$work/zmq-curve-serve.out")
+zmq_curve_key=$(sed -n 2p "$work/zmq-curve-serve.out")
+[ ${#zmq_curve_key} -eq 40 ] || die "zshare-bench-zmq-fetch serve --curve did not start:" \
+    "$(one_line "$work/zmq-curve-serve.out") $(one_line "$work/zmq-curve-serve.log")"
+
+# zshare, secure and insecure: for each a tracker and alice, who shares the source and stays
+# online (stdin held open). A node with manifests hashes what it shares when it starts, and
+# caches the result.
 cache_option() {  # cache_option DIR: the option that keeps the node's cache in DIR, if it has one
     if "$node_bin" --help 2>/dev/null | grep -q -- '--cache-dir'; then printf '%s\n' --cache-dir "$1"; fi
 }
-mapfile -t cache_alice < <(cache_option "$work/cache/alice")
-mkfifo "$work/alice.in"
-"$node_bin" --tracker "$tracker" --name alice --listen 'tcp://127.0.0.1:*' --share "$src" \
-    "${cache_alice[@]}" "${node_args[@]}" <"$work/alice.in" >"$work/alice.out" 2>"$work/alice.log" &
-alice_pid=$!
-pids+=("$alice_pid")
-exec {seed_fd}>"$work/alice.in"
-wait_for "$work/alice.log" "alice online" "$alice_pid" $((20 + size_mib / 10)) || die "the seeding node did not come online"
+declare -A tracker_of=()                 # mode -> the tracker's request endpoint
+zshare_secure_args=() zshare_insecure_args=()  # each mode's security options for its nodes
+start_zshare() {  # start_zshare MODE (secure or insecure)
+    local mode=$1 tracker_pid alice_pid fd key cache_alice tracker_security=()
+    local -n security=zshare_${mode}_args
+    mkdir -p "$work/$mode"
+    if [ "$mode" = secure ]; then tracker_security=(--state-dir "$work/$mode/tracker-state"); else tracker_security=(--insecure); fi
+    "$tracker_bin" --listen 'tcp://127.0.0.1:*' "${tracker_security[@]}" \
+        >"$work/$mode/tracker.out" 2>"$work/$mode/tracker.log" &
+    tracker_pid=$!
+    pids+=("$tracker_pid")
+    wait_for "$work/$mode/tracker.out" ready "$tracker_pid" || die "the $mode tracker did not start"
+    tracker_of[$mode]=$(sed -nE 's/.*requests on ([^,]+),.*/\1/p' "$work/$mode/tracker.out")
+    if [ "$mode" = secure ]; then
+        key=$(sed -n 's/^zshare-tracker key: //p' "$work/$mode/tracker.out")
+        [ ${#key} -eq 40 ] || die "the secure tracker printed no key: $(one_line "$work/$mode/tracker.out")"
+        # One word, with '=': a key may start with '-'.
+        security=("--tracker-key=$key" --key-dir "$work/$mode/keys")
+    else
+        security=(--insecure)
+    fi
+    mapfile -t cache_alice < <(cache_option "$work/$mode/cache/alice")
+    mkfifo "$work/$mode/alice.in"
+    "$node_bin" --tracker "${tracker_of[$mode]}" "${security[@]}" --name alice \
+        --listen 'tcp://127.0.0.1:*' --share "$src" "${cache_alice[@]}" "${node_args[@]}" \
+        <"$work/$mode/alice.in" >"$work/$mode/alice.out" 2>"$work/$mode/alice.log" &
+    alice_pid=$!
+    pids+=("$alice_pid")
+    exec {fd}>"$work/$mode/alice.in"
+    seed_fds+=("$fd")
+    wait_for "$work/$mode/alice.log" "alice online" "$alice_pid" $((20 + size_mib / 10)) ||
+        die "the $mode seeding node did not come online"
+}
+start_zshare secure
+start_zshare insecure
 
 # ---------------------------------------------------------------------------------------------
 # One run of each method. Each sets $elapsed_ns and leaves the copy in $dst.
@@ -260,41 +409,55 @@ run_nginx() {
     elapsed_ns=$(( $(now_ns) - t0 ))
 }
 
-run_bare_zmq() {
+run_scp() {  # timed with the connection and the key exchange, as zshare with its start
     local t0
     t0=$(now_ns)
-    "$fetch_bin" fetch --connect "$zmq_endpoint" --size "$size_bytes" --chunk $((chunk_kib << 10)) \
+    "${scp_cmd[@]}" "$src" "$scp_target:$dst" >"$work/scp.log" 2>&1 || die "scp failed: $(cat "$work/scp.log")"
+    elapsed_ns=$(( $(now_ns) - t0 ))
+}
+
+run_bare_zmq() {  # run_bare_zmq ENDPOINT [SERVER_KEY]: plain, or CURVE to the server of that key
+    local t0 curve=()
+    [ -z "${2:-}" ] || curve=("--curve=$2")
+    t0=$(now_ns)
+    "$fetch_bin" fetch --connect "$1" "${curve[@]}" --size "$size_bytes" --chunk $((chunk_kib << 10)) \
         --window "$window" "$dst" >"$work/zmq-fetch.out" 2>&1 || die "zmq fetch failed: $(cat "$work/zmq-fetch.out")"
     elapsed_ns=$(( $(now_ns) - t0 ))
 }
 
-zshare_rss_kib=()
-run_zshare() {  # run_zshare RUN
-    local t0 rc=0 cache_bob
+declare -A zshare_rss_kib=() zshare_own=()  # method -> space-separated values
+run_zshare() {  # run_zshare MODE RUN
+    local mode=$1 method=zshare t0 rc=0 cache_bob
+    local -n security=zshare_${mode}_args
+    [ "$mode" = secure ] || method=zshare-$mode
     rm -rf "$work/cache/bob"
     mapfile -t cache_bob < <(cache_option "$work/cache/bob")
     t0=$(now_ns)
     printf 'download alice %s %s\n' "$src" "$dst" |
         /usr/bin/time -f %M -o "$work/bob.rss" \
-            "$node_bin" --tracker "$tracker" --name "bob$1" --listen 'tcp://127.0.0.1:*' \
-            --downloads "$work/dst" "${cache_bob[@]}" "${node_args[@]}" \
+            "$node_bin" --tracker "${tracker_of[$mode]}" "${security[@]}" --name "bob$2" \
+            --listen 'tcp://127.0.0.1:*' --downloads "$work/dst" "${cache_bob[@]}" "${node_args[@]}" \
             >"$work/bob.out" 2>"$work/bob.log" || rc=$?
     elapsed_ns=$(( $(now_ns) - t0 ))
     if [ $rc -ne 0 ]; then
-        log "zshare downloader exited with status $rc:"; cat "$work/bob.out" "$work/bob.log" >&2
-        die "zshare download failed"
+        log "$method downloader exited with status $rc:"; cat "$work/bob.out" "$work/bob.log" >&2
+        die "$method download failed"
     fi
-    zshare_rss_kib+=("$(tail -n 1 "$work/bob.rss")")
+    zshare_rss_kib[$method]+="$(tail -n 1 "$work/bob.rss") "
     # The node's own figure for the transfer alone ("..., 1.234 s, 541.0 MiB/s, 1 peer)"), in
     # MB/s like the rest of the table.
     local own
     own=$(sed -nE 's/.*, ([0-9]+(\.[0-9]+)?) MiB\/s, .*/\1/p' "$work/bob.out" | tail -n 1)
     [ -z "$own" ] || own=$(awk -v m="$own" 'BEGIN { printf "%.1f", m * 1.048576 }')
-    [ -z "$own" ] || zshare_own+=("$own")
+    [ -z "$own" ] || zshare_own[$method]+="$own "
 }
-zshare_own=()
 
-methods=(netcat nginx bare-zmq zshare)
+all_methods=(netcat nginx scp bare-zmq bare-zmq-curve zshare-insecure zshare)
+methods=()
+for method in "${all_methods[@]}"; do
+    [ "$method" = scp ] && [ -n "$scp_skipped" ] && continue
+    methods+=("$method")
+done
 declare -A results=()  # method -> space-separated MB/s values
 for method in "${methods[@]}"; do results[$method]=; done
 
@@ -305,14 +468,17 @@ for ((run = 1; run <= runs; run++)); do
         case $method in
             netcat) run_netcat ;;
             nginx) run_nginx ;;
-            bare-zmq) run_bare_zmq ;;
-            zshare) run_zshare "$run" ;;
+            scp) run_scp ;;
+            bare-zmq) run_bare_zmq "$zmq_endpoint" ;;
+            bare-zmq-curve) run_bare_zmq "$zmq_curve_endpoint" "$zmq_curve_key" ;;
+            zshare-insecure) run_zshare insecure "$run" ;;
+            zshare) run_zshare secure "$run" ;;
         esac
         cmp -s "$src" "$dst" || die "$method: the copy differs from the source (run $run)"
         rm -f "$dst" "$dst".part*
         rate=$(mbps "$size_bytes" "$elapsed_ns")
         results[$method]+="$rate "
-        log "run $run/$runs  $(printf '%-8s' "$method") $(printf '%8s' "$rate") MB/s"
+        log "run $run/$runs  $(printf '%-15s' "$method") $(printf '%8s' "$rate") MB/s"
     done
 done
 
@@ -326,6 +492,8 @@ stats() {  # stats V...: median min max
 declare -A median=()
 cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 [ -n "$cpu_model" ] || cpu_model=$(lscpu 2>/dev/null | awk -F': *' '/^Model name/ { print $2; exit }')
+zmq_version=$(pkg-config --modversion libzmq 2>/dev/null || echo unknown)
+ssh_version=$( { ssh -V 2>&1 || true; } | cut -d , -f 1)
 
 echo "# zshare throughput on loopback"
 echo
@@ -335,29 +503,52 @@ echo "- CPU: ${cpu_model:-unknown}, $(nproc) cores available ($(nproc --all) onl
 echo "- load average before the runs: $load_at_start (other work on the machine skews the results)"
 echo "- zshare: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo "unknown revision"), binaries from \`$build\`"
 echo "- file: $size_mib MiB of random bytes, $runs runs per method (methods interleaved per run),"
-echo "  source and copies on one $fs_type file system (\`${BENCH_TMPDIR:-${TMPDIR:-/tmp}}\`)"
+echo "  source and copies on one $fs_type file system (\`$work_parent\`)"
 echo "- page cache **not dropped**: the source is read from memory; copies are written to the page"
 echo "  cache (no fsync). Each copy is compared with the source after its run and deleted."
-echo "- bare-zmq: chunk $chunk_kib KiB, window $window. zshare: the node's defaults${ZSHARE_NODE_ARGS:+ and \`$ZSHARE_NODE_ARGS\`}, timed"
+echo "- bare-zmq: chunk $chunk_kib KiB, window $window (libzmq $zmq_version); bare-zmq-curve: the same"
+echo "  with CURVE, a ZAP handler admitting every key."
+if [ -n "$scp_skipped" ]; then
+    echo "- scp: **skipped**: $scp_skipped"
+else
+    echo "- scp: $ssh_version, \`-c aes128-gcm@openssh.com\`, to a private sshd on loopback, timed"
+    echo "  from the start of scp (connection, key exchange, authentication) to its exit."
+fi
+echo "- zshare: secure (CURVE on every socket; tracker key, node key pairs); zshare-insecure: tracker"
+echo "  and nodes \`--insecure\`. Both: the node's defaults${ZSHARE_NODE_ARGS:+ and \`$ZSHARE_NODE_ARGS\`}, timed"
 echo "  as the whole downloading process (start, registration, manifest, download with every chunk"
 echo "  verified, exit); the seeder hashed the file before the runs."
 echo
 echo "| method | median MB/s | min MB/s | max MB/s |"
 echo "| --- | ---: | ---: | ---: |"
-for method in "${methods[@]}"; do
+for method in "${all_methods[@]}"; do
+    if [ -z "${results[$method]+set}" ]; then
+        echo "| $method | skipped | | |"
+        continue
+    fi
     read -r -a values <<<"${results[$method]}"
     read -r med lo hi < <(stats "${values[@]}")
     median[$method]=$med
     echo "| $method | $med | $lo | $hi |"
 done
-if [ ${#zshare_own[@]} -eq "$runs" ]; then
-    read -r med lo hi < <(stats "${zshare_own[@]}")
-    echo "| zshare, transfer only (as the node reports it) | $med | $lo | $hi |"
-fi
+for method in zshare-insecure zshare; do
+    read -r -a values <<<"${zshare_own[$method]:-}"
+    if [ ${#values[@]} -eq "$runs" ]; then
+        read -r med lo hi < <(stats "${values[@]}")
+        echo "| $method, transfer only (as the node reports it) | $med | $lo | $hi |"
+    fi
+done
 echo
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-read -r rss_med rss_lo rss_hi < <(stats "${zshare_rss_kib[@]}")
-echo "- zshare / netcat: $(ratio "${median[zshare]}" "${median[netcat]}")"
-echo "- zshare / bare-zmq: $(ratio "${median[zshare]}" "${median[bare-zmq]}")"
-echo "- zshare downloader peak RSS: median $(awk -v k="$rss_med" 'BEGIN { printf "%.1f", k / 1024 }') MiB" \
-     "(min $(awk -v k="$rss_lo" 'BEGIN { printf "%.1f", k / 1024 }'), max $(awk -v k="$rss_hi" 'BEGIN { printf "%.1f", k / 1024 }') MiB)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+echo "- zshare / bare-zmq-curve: $(ratio "${median[zshare]}" "${median[bare-zmq-curve]}")"
+echo "- zshare / scp: $(ratio "${median[zshare]}" "${median[scp]:-}")"
+echo "- zshare-insecure / bare-zmq: $(ratio "${median[zshare-insecure]}" "${median[bare-zmq]}")"
+echo "- zshare-insecure / netcat: $(ratio "${median[zshare-insecure]}" "${median[netcat]}")"
+echo "- what CURVE costs: bare-zmq-curve / bare-zmq $(ratio "${median[bare-zmq-curve]}" "${median[bare-zmq]}")," \
+     "zshare / zshare-insecure $(ratio "${median[zshare]}" "${median[zshare-insecure]}")"
+for method in zshare-insecure zshare; do
+    read -r -a values <<<"${zshare_rss_kib[$method]}"
+    read -r rss_med rss_lo rss_hi < <(stats "${values[@]}")
+    echo "- $method downloader peak RSS: median $(mib "$rss_med") MiB (min $(mib "$rss_lo"), max $(mib "$rss_hi") MiB)"
+done

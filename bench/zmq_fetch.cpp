@@ -6,15 +6,26 @@
 // server, pwrite on the client), so the gap between it and zshare is the cost of zshare's own
 // work.
 //
-//   zshare-bench-zmq-fetch serve --listen tcp://127.0.0.1:* [--chunk BYTES] FILE
+//   zshare-bench-zmq-fetch serve --listen tcp://127.0.0.1:* [--chunk BYTES] [--curve] FILE
 //       ROUTER. Prints its bound endpoint on stdout (one line), then serves until SIGINT or
 //       SIGTERM. A request is one frame holding an 8-byte offset (little-endian, as memcpy'd on
 //       this host); the reply is one frame with min(chunk, size - offset) bytes read with pread.
+//       --curve: a CURVE server, as a secure zshare node's file server is one. It makes a key
+//       pair (zmq_curve_keypair) and prints the public key (Z85, 40 characters) on a second
+//       line of stdout. Its socket has a ZAP domain and ZMQ_ZAP_ENFORCE_DOMAIN set (a handshake
+//       that finds no ZAP handler is refused), and the ZAP handler, a ROUTER at
+//       inproc://zeromq.zap.01 in the same context, runs in the serving loop and admits every
+//       key (status 200, User-Id = the client's key). A request without a User-Id gets an
+//       empty reply.
 //
-//   zshare-bench-zmq-fetch fetch --connect EP --size N [--chunk BYTES] [--window W] OUT
+//   zshare-bench-zmq-fetch fetch --connect EP --size N [--chunk BYTES] [--window W]
+//                                [--curve SERVER_KEY] OUT
 //       DEALER. Keeps W requests in flight, pwrites each reply at its offset into OUT (created
 //       or truncated), and prints "<bytes> bytes in <s> s, <MB/s> MB/s" on stdout.
-//       Exit status 0 on success, 1 on failure (10 s without a reply, short reply, I/O error).
+//       --curve SERVER_KEY (or --curve=SERVER_KEY): a CURVE client with a key pair of its own,
+//       made at start, and the server's public key as `serve --curve` printed it.
+//       Exit status 0 on success, 1 on failure (10 s without a reply, short reply, I/O error;
+//       a wrong server key shows as no reply: the handshake never completes).
 //
 // Both ends must use the same --chunk (default 1 MiB). Window default 16, as zshare's most requests in flight to one peer.
 #include <zmq.hpp>
@@ -38,6 +49,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -48,9 +61,9 @@ void on_signal(int) { g_stop = 1; }
 
 [[noreturn]] void usage() {
     std::cerr << "usage:\n"
-                 "  zshare-bench-zmq-fetch serve --listen EP [--chunk BYTES] FILE\n"
+                 "  zshare-bench-zmq-fetch serve --listen EP [--chunk BYTES] [--curve] FILE\n"
                  "  zshare-bench-zmq-fetch fetch --connect EP --size N [--chunk BYTES] "
-                 "[--window W] OUT\n";
+                 "[--window W] [--curve SERVER_KEY] OUT\n";
     std::exit(2);
 }
 
@@ -78,7 +91,27 @@ struct Args {
     bool have_size = false;
     std::uint64_t chunk = 1 << 20;
     std::uint64_t window = 16;
+    bool curve = false;
+    std::string server_key;  // fetch --curve: the server's public key, Z85
 };
+
+// ZMQ_ZAP_ENFORCE_DOMAIN: in Debian's libzmq 4.3, though its header names it for draft builds
+// only (zshare's own servers set it the same way).
+constexpr int zap_enforce_domain = 93;
+constexpr const char* zap_domain = "zshare-bench";
+
+bool valid_z85_key(const std::string& key) {
+    std::array<std::uint8_t, 32> decoded{};
+    return key.size() == 40 && zmq_z85_decode(decoded.data(), key.c_str()) != nullptr;
+}
+
+// A fresh CURVE key pair, Z85.
+std::pair<std::string, std::string> curve_keypair() {
+    std::array<char, 41> public_key{}, secret_key{};
+    if (zmq_curve_keypair(public_key.data(), secret_key.data()) != 0)
+        throw std::runtime_error("zmq_curve_keypair: " + std::string(zmq_strerror(zmq_errno())));
+    return {public_key.data(), secret_key.data()};
+}
 
 Args parse(int argc, char** argv) {
     if (argc < 2) usage();
@@ -100,6 +133,16 @@ Args parse(int argc, char** argv) {
             a.have_size = true;
         } else if (arg == "--window" && a.mode == "fetch") {
             a.window = parse_u64("--window", value(), 1, 1000);
+        } else if (arg == "--curve" && a.mode == "serve") {
+            a.curve = true;
+        } else if ((arg == "--curve" || arg.rfind("--curve=", 0) == 0) && a.mode == "fetch") {
+            // The key as a separate word may start with '-' (Z85): taken as it is.
+            a.server_key = arg == "--curve" ? value() : arg.substr(8);
+            if (!valid_z85_key(a.server_key)) {
+                std::cerr << "error: --curve needs the server's public key (40 Z85 characters)\n";
+                std::exit(2);
+            }
+            a.curve = true;
         } else if (!arg.empty() && arg[0] == '-') {
             usage();
         } else if (a.path.empty()) {
@@ -109,6 +152,10 @@ Args parse(int argc, char** argv) {
         }
     }
     if (a.endpoint.empty() || a.path.empty() || (a.mode == "fetch" && !a.have_size)) usage();
+    if (a.curve && !zmq_has("curve")) {
+        std::cerr << "error: this libzmq has no CURVE\n";
+        std::exit(1);
+    }
     return a;
 }
 
@@ -155,6 +202,41 @@ bool wait_readable(zmq::socket_t& socket, std::chrono::milliseconds timeout) {
     return (items[0].revents & ZMQ_POLLIN) != 0;
 }
 
+// Answers every ZAP request queued on `zap` (RFC 27) with 200, the client's key as User-Id.
+void admit_all(zmq::socket_t& zap) {
+    while (true) {
+        // [routing id][empty][version][request id][domain][address][identity][mechanism][key]
+        std::vector<zmq::message_t> frames;
+        zmq::message_t frame;
+        if (!zap.recv(frame, zmq::recv_flags::dontwait)) return;
+        frames.push_back(std::move(frame));
+        while (frames.back().more()) {
+            zmq::message_t more;
+            (void)zap.recv(more);
+            frames.push_back(std::move(more));
+        }
+        if (frames.size() < 8) continue;  // not a ZAP request
+        std::string user_id;
+        if (frames.size() >= 9 && frames[8].size() == 32) {
+            std::array<char, 41> key{};
+            zmq_z85_encode(key.data(), static_cast<const std::uint8_t*>(frames[8].data()), 32);
+            user_id = key.data();
+        }
+        const bool admit = frames[7].to_string_view() == "CURVE" && !user_id.empty();
+        const auto more = zmq::send_flags::sndmore;
+        zap.send(frames[0], more);
+        zap.send(zmq::message_t(), more);
+        zap.send(zmq::str_buffer("1.0"), more);
+        zap.send(frames[3], more);  // the request id
+        zap.send(admit ? zmq::str_buffer("200") : zmq::str_buffer("400"), more);
+        zap.send(admit ? zmq::str_buffer("OK") : zmq::str_buffer("not CURVE"), more);
+        zap.send(zmq::buffer(user_id), more);
+        zap.send(zmq::message_t(), zmq::send_flags::none);  // no metadata
+        std::cerr << "zap: " << (admit ? "admitted " + user_id : std::string("refused")) << " from "
+                  << frames[5].to_string_view() << std::endl;
+    }
+}
+
 int serve(const Args& a) {
     int fd = ::open(a.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw sys_error("open " + a.path);
@@ -163,22 +245,53 @@ int serve(const Args& a) {
     const auto size = static_cast<std::uint64_t>(st.st_size);
 
     zmq::context_t context(1);
+    // The ZAP handler is bound before the server socket, as in a zshare node: with the domain
+    // enforced, a handshake that finds no handler is refused.
+    zmq::socket_t zap(context, zmq::socket_type::router);
+    zap.set(zmq::sockopt::linger, 0);
+    if (a.curve) zap.bind("inproc://zeromq.zap.01");
     zmq::socket_t router(context, zmq::socket_type::router);
     router.set(zmq::sockopt::linger, 0);
+    std::string public_key;
+    if (a.curve) {
+        std::string secret_key;
+        std::tie(public_key, secret_key) = curve_keypair();
+        router.set(zmq::sockopt::curve_server, 1);
+        router.set(zmq::sockopt::curve_secretkey, secret_key);
+        router.set(zmq::sockopt::zap_domain, zap_domain);
+        const int enforce = 1;
+        if (zmq_setsockopt(router.handle(), zap_enforce_domain, &enforce, sizeof enforce) != 0)
+            throw std::runtime_error("ZMQ_ZAP_ENFORCE_DOMAIN: " +
+                                     std::string(zmq_strerror(zmq_errno())));
+    }
     router.bind(a.endpoint);
     std::cout << router.get(zmq::sockopt::last_endpoint) << std::endl;
+    if (a.curve) std::cout << public_key << std::endl;
 
+    std::array<zmq::pollitem_t, 2> items{{{router.handle(), 0, ZMQ_POLLIN, 0},
+                                          {zap.handle(), 0, ZMQ_POLLIN, 0}}};
     while (!g_stop) {
-        if (!wait_readable(router, std::chrono::milliseconds(200))) continue;
+        try {
+            zmq::poll(items.data(), a.curve ? 2 : 1, std::chrono::milliseconds(200));
+        } catch (const zmq::error_t& e) {
+            if (e.num() == EINTR) continue;
+            throw;
+        }
+        if (a.curve && (items[1].revents & ZMQ_POLLIN)) admit_all(zap);
+        if (!(items[0].revents & ZMQ_POLLIN)) continue;
         // Drain what is queued before polling again.
         while (!g_stop) {
             zmq::message_t id;
             if (!router.recv(id, zmq::recv_flags::dontwait)) break;
             zmq::message_t request;
             if (!router.recv(request, zmq::recv_flags::dontwait)) break;
+            // A secure server checks each request against its sender's key: here, that it has one.
+            const bool authenticated =
+                !a.curve || zmq_msg_gets(request.handle(), "User-Id") != nullptr;
             while (request.more()) (void)router.recv(request);  // tolerate junk frames
             std::uint64_t offset = size;
-            if (request.size() == sizeof offset) std::memcpy(&offset, request.data(), sizeof offset);
+            if (request.size() == sizeof offset && authenticated)
+                std::memcpy(&offset, request.data(), sizeof offset);
             const std::uint64_t length = offset < size ? std::min(a.chunk, size - offset) : 0;
             zmq::message_t reply(static_cast<std::size_t>(length));
             const std::size_t got =
@@ -200,6 +313,12 @@ int fetch(const Args& a) {
     zmq::context_t context(1);
     zmq::socket_t dealer(context, zmq::socket_type::dealer);
     dealer.set(zmq::sockopt::linger, 0);
+    if (a.curve) {
+        const auto [public_key, secret_key] = curve_keypair();
+        dealer.set(zmq::sockopt::curve_serverkey, a.server_key);
+        dealer.set(zmq::sockopt::curve_publickey, public_key);
+        dealer.set(zmq::sockopt::curve_secretkey, secret_key);
+    }
     dealer.connect(a.endpoint);
 
     std::deque<std::uint64_t> in_flight;  // offsets, oldest first: replies come in order
