@@ -32,7 +32,9 @@ std::string to_hex(const Digest& digest) {
 }
 
 std::uint64_t Content::chunks() const {
-    return manifest.chunk_size == 0 ? 0 : (manifest.size + manifest.chunk_size - 1) / manifest.chunk_size;
+    // Not (size + chunk_size - 1) / chunk_size: a hostile manifest's size near 2^64 would wrap.
+    return manifest.chunk_size == 0 ? 0
+                                    : manifest.size / manifest.chunk_size + (manifest.size % manifest.chunk_size != 0);
 }
 
 std::uint64_t Content::chunk_length(std::uint64_t index) const {
@@ -76,7 +78,7 @@ std::optional<Content> open_manifest(const std::string& encoded, const std::stri
     }
     Content content{expected_id, std::make_shared<const std::string>(encoded), *manifest};
     if (manifest->chunk_size == 0 || manifest->chunk_size > max_chunk_length ||
-        manifest->chunk_hashes.data.size() != content.chunks() * 32) {
+        manifest->chunk_hashes.data.size() % 32 != 0 || manifest->chunk_hashes.data.size() / 32 != content.chunks()) {
         error = "inconsistent manifest for content id " + expected_id;
         return std::nullopt;
     }

@@ -14,6 +14,26 @@ namespace {
 constexpr const char* state_magic = "zshare-partial 1";
 } // namespace
 
+std::optional<PartialState> parse_partial_state(std::string_view text, std::uint64_t expected_chunks) {
+    // Read as it was written (PartialFile::save_state): the stream's rules for numbers and
+    // words are the format's, so they stay those of an istringstream.
+    std::istringstream in{std::string(text)};
+    std::string magic, bitmap;
+    PartialState state;
+    std::getline(in, magic);
+    in >> state.content_id >> state.size >> state.chunk_size >> bitmap;
+    if (magic != state_magic || !in)
+        return std::nullopt;
+    if (expected_chunks == 0)
+        return bitmap == "-" ? std::optional(std::move(state)) : std::nullopt;
+    if (bitmap.size() != expected_chunks)
+        return std::nullopt;
+    for (std::uint64_t index = 0; index < expected_chunks; ++index)
+        if (bitmap[index] == '1')
+            state.claimed.push_back(index);
+    return state;
+}
+
 std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, const Content& content,
                                                std::string& error) {
     std::unique_ptr<PartialFile> file(new PartialFile());
@@ -29,18 +49,13 @@ std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, co
     // The state of an earlier run of the same content: what it claims is kept (and checked).
     std::string text, ignored;
     if (read_whole_file(file->m_state, text, ignored)) {
-        std::istringstream in(text);
-        std::string magic, id, bitmap;
-        std::uint64_t size = 0, chunk_size = 0;
-        std::getline(in, magic);
-        in >> id >> size >> chunk_size >> bitmap;
-        if (magic == state_magic && id == content.id && size == file->m_size && chunk_size == file->m_chunk_size &&
-            bitmap.size() == chunks)
-            for (std::uint64_t index = 0; index < chunks; ++index)
-                if (bitmap[index] == '1') {
-                    file->m_claimed.push_back(index);
-                    file->m_recorded[index] = 1;
-                }
+        auto state = parse_partial_state(text, chunks);
+        if (state && state->content_id == content.id && state->size == file->m_size &&
+            state->chunk_size == file->m_chunk_size) {
+            file->m_claimed = std::move(state->claimed);
+            for (const std::uint64_t index : file->m_claimed)
+                file->m_recorded[index] = 1;
+        }
     }
     const int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (file->m_claimed.empty() ? O_TRUNC : 0);
     file->m_fd.reset(::open(file->m_part.c_str(), flags, 0644));

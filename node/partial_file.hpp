@@ -11,10 +11,28 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zshare::node {
+
+/// What a state file ("<final>.part.state") says. Its text is three lines: the magic
+/// "zshare-partial 1", then "<content id> <size> <chunk size>", then one character per chunk,
+/// '1' for a chunk verified ("-" when there are no chunks, so that the line is not empty).
+struct PartialState {
+    std::string content_id;             ///< the content the partial file belongs to
+    std::uint64_t size = 0;             ///< its size in bytes
+    std::uint64_t chunk_size = 0;       ///< its chunk size
+    std::vector<std::uint64_t> claimed; ///< the chunks recorded as verified, in increasing order
+};
+
+/// Parses the text of a state file whose content has `expected_chunks` chunks. Lenient where
+/// the reader always was: anything after the bitmap is ignored, and a bitmap character other
+/// than '1' means "not verified". Pure: a fuzzer calls it on any bytes.
+/// Returns: the state, or nothing when the magic line, a field or the bitmap's length is off.
+std::optional<PartialState> parse_partial_state(std::string_view text, std::uint64_t expected_chunks);
 
 class PartialFile {
 public:

@@ -74,6 +74,7 @@ void TcpRelay::run() {
             continue;
         if (fds[0].revents)
             break;
+        const std::size_t polled = pairs.size(); // a pair accepted below was not polled yet
         if (fds[1].revents & POLLIN) {
             const int client = ::accept4(m_listener, nullptr, nullptr, SOCK_CLOEXEC);
             const int server = client >= 0 ? connect_to(m_target) : -1;
@@ -87,7 +88,7 @@ void TcpRelay::run() {
             }
         }
         std::vector<bool> closed(pairs.size(), false);
-        for (std::size_t i = 0; i < pairs.size(); ++i)
+        for (std::size_t i = 0; i < polled; ++i)
             for (int side = 0; side < 2; ++side) {
                 const auto& fd = fds[2 + 2 * i + static_cast<std::size_t>(side)];
                 if (!(fd.revents & (POLLIN | POLLHUP | POLLERR)))
