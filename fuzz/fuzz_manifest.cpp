@@ -18,7 +18,7 @@ using zshare::fuzz::check;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    const std::string id = node::to_hex(node::sha256(text.data(), text.size()));
+    const std::string id = node::to_hex(node::blake3(text.data(), text.size()));
     std::string error;
     if (const auto content = node::open_manifest(text, id, error)) {
         check(content->id == id && *content->encoded == text, "a manifest keeps its id and bytes");

@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     Manifest three{data.size(), 1024, {}};
     for (std::size_t offset = 0; offset < data.size(); offset += 1024) {
         const std::string chunk = data.substr(offset, 1024);
-        const auto digest = node::sha256(chunk.data(), chunk.size());
+        const auto digest = node::blake3(chunk.data(), chunk.size());
         three.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
     }
     write("fuzz_manifest", "three_chunks", encode(three));

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
-#include <openssl/evp.h>
+#include <blake3.h>
 #include <unistd.h>
 #include <vector>
 
@@ -13,10 +13,12 @@ namespace zshare::node {
 
 using namespace protocol;
 
-Digest sha256(const void* data, std::size_t size) {
+Digest blake3(const void* data, std::size_t size) {
+    blake3_hasher hasher;
+    blake3_hasher_init(&hasher);
+    blake3_hasher_update(&hasher, data, size);
     Digest digest{};
-    unsigned int length = 0;
-    EVP_Digest(data, size, digest.data(), &length, EVP_sha256(), nullptr);
+    blake3_hasher_finalize(&hasher, digest.data(), digest.size());
     return digest;
 }
 
@@ -45,7 +47,7 @@ std::uint64_t Content::chunk_length(std::uint64_t index) const {
 bool Content::chunk_matches(std::uint64_t index, const void* data, std::size_t size) const {
     if (index >= chunks() || size != chunk_length(index))
         return false;
-    const Digest digest = sha256(data, size);
+    const Digest digest = blake3(data, size);
     return std::memcmp(digest.data(), manifest.chunk_hashes.data.data() + index * 32, 32) == 0;
 }
 
@@ -58,7 +60,7 @@ DecodeLimits manifest_limits() {
 
 Content make_content(std::string encoded, Manifest manifest) {
     Content content;
-    content.id = to_hex(sha256(encoded.data(), encoded.size()));
+    content.id = to_hex(blake3(encoded.data(), encoded.size()));
     content.encoded = std::make_shared<const std::string>(std::move(encoded));
     content.manifest = std::move(manifest);
     return content;
@@ -66,7 +68,7 @@ Content make_content(std::string encoded, Manifest manifest) {
 
 std::optional<Content> open_manifest(const std::string& encoded, const std::string& expected_id,
                                      std::string& error) {
-    if (to_hex(sha256(encoded.data(), encoded.size())) != expected_id) {
+    if (to_hex(blake3(encoded.data(), encoded.size())) != expected_id) {
         error = "the manifest does not match content id " + expected_id;
         return std::nullopt;
     }
@@ -98,7 +100,7 @@ std::optional<Content> hash_file(int fd, std::uint64_t size, std::string& error,
             error = got < 0 ? std::strerror(errno) : "the file shrank while it was read";
             return std::nullopt;
         }
-        const Digest digest = sha256(buffer.data(), length);
+        const Digest digest = blake3(buffer.data(), length);
         manifest.chunk_hashes.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
         if (progress && !progress(offset + length)) {
             error = "stopped";

@@ -1,5 +1,5 @@
-// Content identity: a file's Manifest (size, chunk size, SHA-256 of each chunk) and its content
-// id, the SHA-256 of the encoded Manifest (BitTorrent's info-hash idea).
+// Content identity: a file's Manifest (size, chunk size, BLAKE3 of each chunk) and its content
+// id, the BLAKE3 of the encoded Manifest (BitTorrent's info-hash idea).
 #pragma once
 
 #include "codec.hpp"
@@ -17,18 +17,19 @@ namespace zshare::node {
 /// Chunk size of the manifests this node makes.
 inline constexpr std::uint64_t manifest_chunk_size = 1u << 20;
 
-/// A SHA-256 digest.
+/// A BLAKE3 digest (its default 32-byte output).
 using Digest = std::array<unsigned char, 32>;
 
-/// Returns: SHA-256 of `size` bytes at `data` (OpenSSL: SHA-NI where the CPU has it).
-Digest sha256(const void* data, std::size_t size);
+/// Returns: BLAKE3 of `size` bytes at `data` (the official C code: SSE4.1, AVX2 or AVX-512 as
+/// the CPU has them, chosen at run time).
+Digest blake3(const void* data, std::size_t size);
 
 /// Returns: `digest` as 64 lowercase hex digits.
 std::string to_hex(const Digest& digest);
 
 /// A file's manifest, as made or as received and checked.
 struct Content {
-    std::string id;                              ///< hex SHA-256 of `encoded`
+    std::string id;                              ///< hex BLAKE3 of `encoded`
     std::shared_ptr<const std::string> encoded;  ///< the Manifest frame (what peers are sent)
     protocol::Manifest manifest;                 ///< its fields
     /// Returns: the number of chunks.

@@ -26,7 +26,7 @@ std::string ManifestCache::entry_of(const std::string& path, const struct stat& 
     key << path << '\0' << info.st_size << '\0' << info.st_mtim.tv_sec << '.' << info.st_mtim.tv_nsec << '\0'
         << info.st_dev << '\0' << info.st_ino;
     const std::string text = key.str();
-    return m_directory + "/manifests/" + to_hex(sha256(text.data(), text.size()));
+    return m_directory + "/manifests/" + to_hex(blake3(text.data(), text.size()));
 }
 
 void ManifestCache::store(const std::string& path, const struct stat& info, const Content& content) const {

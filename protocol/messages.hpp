@@ -15,7 +15,7 @@
 namespace zshare::protocol {
 
 /// Version of the envelope and of the message set; a peer speaking another version is refused.
-inline constexpr std::uint64_t protocol_version = 3;
+inline constexpr std::uint64_t protocol_version = 4;
 
 /// Opaque bytes, carried as msgpack `bin` (text travels as msgpack `str`).
 struct Bytes {
@@ -27,7 +27,7 @@ struct Bytes {
 struct FileEntry {
     std::string path;       ///< absolute path on the sharing node, exactly as it serves it
     std::uint64_t size = 0; ///< size in bytes when it was registered
-    std::string content_id; ///< SHA-256 of the file's Manifest, 64 lowercase hex digits
+    std::string content_id; ///< BLAKE3 of the file's Manifest, 64 lowercase hex digits
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("path", s.path);
         v("size", s.size);
@@ -332,7 +332,7 @@ struct GetManifest {
     bool operator==(const GetManifest&) const = default;
 };
 
-/// Reply to GetManifest. The receiver checks SHA-256(manifest) == content_id before use.
+/// Reply to GetManifest. The receiver checks BLAKE3(manifest) == content_id before use.
 struct ManifestData {
     static constexpr std::string_view type = "ManifestData";
     std::string path;       ///< as asked
@@ -348,13 +348,13 @@ struct ManifestData {
 
 // ---------------------------------------------------------------- content
 
-/// What a content id names: a file's size, its chunking and each chunk's SHA-256. Travels
-/// encoded like any message (inside ManifestData); the content id is the SHA-256 of that frame.
+/// What a content id names: a file's size, its chunking and each chunk's BLAKE3. Travels
+/// encoded like any message (inside ManifestData); the content id is the BLAKE3 of that frame.
 struct Manifest {
     static constexpr std::string_view type = "Manifest";
     std::uint64_t size = 0;       ///< file size in bytes
     std::uint64_t chunk_size = 0; ///< bytes per chunk (the last one may be shorter)
-    Bytes chunk_hashes;           ///< SHA-256 of each chunk, 32 bytes each, in order
+    Bytes chunk_hashes;           ///< BLAKE3 of each chunk, 32 bytes each, in order
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("size", s.size);
         v("chunk_size", s.chunk_size);

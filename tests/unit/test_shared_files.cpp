@@ -304,13 +304,13 @@ TEST_CASE("shared files from collected files", "[shared_files]") {
     shares.add(found.files);
     CHECK(shares.count_under(absolute_path(dir.path)) == 2);
     CHECK(shares.count_under(absolute_path(dir.path + "/sub/")) == 1);
-    // content id: SHA-256 of the manifest, which lists the SHA-256 of each chunk
+    // content id: BLAKE3 of the manifest, which lists the BLAKE3 of each chunk
     const auto id_of = [](const std::string& text) {
         Manifest manifest{text.size(), manifest_chunk_size, {}};
-        const Digest chunk = sha256(text.data(), text.size());
+        const Digest chunk = blake3(text.data(), text.size());
         manifest.chunk_hashes.data.assign(reinterpret_cast<const char*>(chunk.data()), chunk.size());
         const std::string encoded = zshare::protocol::encode(manifest);
-        return to_hex(sha256(encoded.data(), encoded.size()));
+        return to_hex(blake3(encoded.data(), encoded.size()));
     };
     CHECK(shares.entries() == std::vector<zshare::protocol::FileEntry>{{dir / "a", 1, id_of("1")},
                                                                        {dir / "sub/b", 2, id_of("22")}});
