@@ -96,6 +96,27 @@ std::optional<std::uint64_t> parse_rate(const std::string& text) {
     return *number << shift;
 }
 
+CLI::Option* add_size(CLI::App& app, const std::string& name, std::uint64_t& value, std::uint64_t min) {
+    // A size reads like a rate without "/s", but a bare number counts bytes.
+    const auto size_of = [](const std::string& text) -> std::optional<std::uint64_t> {
+        if (!text.empty() && text.back() >= '0' && text.back() <= '9')
+            return whole_number(text);
+        if (text.size() > 2 && text.compare(text.size() - 2, 2, "/s") == 0)
+            return std::nullopt;
+        return parse_rate(text);
+    };
+    return app.add_option_function<std::string>(name, [&value, size_of](const std::string& text) { value = *size_of(text); })
+        ->check(CLI::Validator(
+            [min, size_of](std::string& text) -> std::string {
+                const auto size = size_of(text);
+                if (size && *size >= min)
+                    return {};
+                return "must be a size of at least " + std::to_string(min >> 20) + " MiB such as 64MiB, not '" + text +
+                       "'";
+            },
+            ""));
+}
+
 CLI::Option* add_rate(CLI::App& app, const std::string& name, std::uint64_t& value, std::uint64_t min) {
     return app
         .add_option_function<std::string>(name,

@@ -30,6 +30,10 @@ CLI::Option* add_milliseconds(CLI::App& app, const std::string& name, std::chron
 /// a binary unit, "512KiB", "20MiB", "1GiB" (a bare number counts KiB), at least `min`.
 CLI::Option* add_rate(CLI::App& app, const std::string& name, std::uint64_t& value, std::uint64_t min);
 
+/// Adds `--name` taking a size in bytes into `value`, written with a binary unit ("64MiB",
+/// "1GiB"; a bare number counts bytes), at least `min`.
+CLI::Option* add_size(CLI::App& app, const std::string& name, std::uint64_t& value, std::uint64_t min);
+
 /// Returns: `text` as a rate in bytes per second (see add_rate()), or nothing.
 std::optional<std::uint64_t> parse_rate(const std::string& text);
 

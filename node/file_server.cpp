@@ -209,7 +209,10 @@ void FileServer::run(zmq::socket_t& pipe) {
             auto in = receive_request(m_router);
             if (!in)
                 break;
-            // Who asks: the key the handshake proved, else the connection.
+            // Who asks: the key the handshake proved, else (plain) the connection. A secure server
+            // drops what comes without a key: nothing should, ZAP gives every connection one.
+            if (m_rules.security.curve && in->user_id.empty())
+                continue;
             const std::string requester = in->user_id.empty() ? in->link.to_string() : in->user_id;
             auto& queue = waiting[requester];
             if (queue.empty() && budget.open(requester)) {

@@ -37,6 +37,10 @@ terminal (type help), one command per line from a pipe.
                             default) or at least 1MiB, such as 20MiB or 1GiB (per second)
   --window N                most chunk requests in flight to one peer (2-256, default 16)
   --cache-dir DIR           where manifests are cached (default ~/.cache/zshare; "": none)
+  --reply-buffer-per-peer SIZE, --reply-buffer SIZE
+                            the file server's replies not yet sent, at most, to one peer
+                            (default 64MiB) and in all (default 256MiB): past that it waits
+                            for them to drain
   --tracker-timeout-ms MS   how long a request to the tracker may take (default 5000)
   --peer-timeout-ms MS      a holder silent this long is dropped (default 10000)
   --version, -h/--help
@@ -63,6 +67,8 @@ int main(int argc, char** argv) {
     // Below 1 MiB/s, 1 MiB chunks would come slower than downloaders wait for a silent peer.
     zshare::add_rate(app, "--upload-limit", options.upload_limit, std::uint64_t(1) << 20);
     app.add_option("--cache-dir", options.cache_dir);
+    zshare::add_size(app, "--reply-buffer-per-peer", options.requester_in_flight, std::uint64_t(1) << 20);
+    zshare::add_size(app, "--reply-buffer", options.total_in_flight, std::uint64_t(1) << 20);
     app.add_option("--tracker-key", options.tracker_key);
     app.add_option("--key-dir", options.key_dir);
     app.add_flag("--insecure", options.insecure);
