@@ -18,12 +18,6 @@ using zshare::fuzz::check;
 
 namespace {
 
-DecodeLimits event_limits() {
-    DecodeLimits limits; // as event_limits() and reply_limits() of the node
-    limits.max_frame = 256u << 20;
-    limits.max_array = 16u << 20;
-    return limits;
-}
 
 void feed(node::Mirror& mirror, const Message& message) {
     if (const auto* snapshot = std::get_if<PeerList>(&message)) {
@@ -59,7 +53,7 @@ void feed(node::Mirror& mirror, const Message& message) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const DecodeLimits limits = event_limits();
+    const DecodeLimits limits = table_limits(); // what the mirror decodes with
     node::Mirror mirror;
     for (const std::string_view frame : fuzz::split_frames({reinterpret_cast<const char*>(data), size})) {
         const Decoded decoded = decode(frame.data(), frame.size(), limits);

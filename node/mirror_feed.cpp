@@ -9,22 +9,13 @@ namespace zshare::node {
 using namespace protocol;
 
 namespace {
-/// Events carry whole rows: allow large ones.
-constexpr std::int64_t max_event_bytes = 256 << 20;
 /// Events held while a snapshot is awaited, at most (a snapshot of a big table takes a while).
 constexpr std::size_t max_held_events = 100000;
-
-DecodeLimits event_limits() {
-    DecodeLimits limits;
-    limits.max_frame = max_event_bytes;
-    limits.max_array = 16u << 20;
-    return limits;
-}
 } // namespace
 
 MirrorFeed::MirrorFeed(zmq::context_t& context, Reactor& reactor, TrackerRequests& requests)
     : m_reactor(reactor), m_requests(requests),
-      m_subscriber(make_socket(context, zmq::socket_type::sub, max_event_bytes)) {
+      m_subscriber(make_socket(context, zmq::socket_type::sub, max_table_message)) {
     m_deadline = Reactor::Timer(m_reactor, [this] { release_waiters(); });
 }
 
@@ -50,7 +41,7 @@ void MirrorFeed::subscribe(const std::string& publish_endpoint) {
 void MirrorFeed::on_events() {
     bool changed = false;
     for (int handled = 0; handled < 4096; ++handled) {
-        auto received = receive(m_subscriber, event_limits());
+        auto received = receive(m_subscriber, table_limits());
         if (!received)
             break;
         if (!*received)

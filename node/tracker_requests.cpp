@@ -7,19 +7,6 @@ namespace zshare::node {
 
 using namespace protocol;
 
-namespace {
-/// A PeerList names every shared file of every peer: allow large ones.
-constexpr std::int64_t max_reply_bytes = 256 << 20;
-
-DecodeLimits reply_limits() {
-    DecodeLimits limits;
-    limits.max_frame = max_reply_bytes;
-    limits.max_array = 16u << 20;
-    return limits;
-}
-
-} // namespace
-
 TrackerRequests::TrackerRequests(zmq::context_t& context, Reactor& reactor, std::string tracker,
                                  std::chrono::milliseconds timeout, Security security, std::string tracker_key)
     : m_reactor(reactor), m_endpoint(std::move(tracker)), m_timeout(timeout), m_context(context),
@@ -29,7 +16,7 @@ TrackerRequests::TrackerRequests(zmq::context_t& context, Reactor& reactor, std:
 }
 
 void TrackerRequests::open() {
-    m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_reply_bytes);
+    m_dealer = make_socket(m_context, zmq::socket_type::dealer, max_table_message);
     // No routing id of our own: the tracker's ROUTER gives each connection one, so nobody can
     // present ours and take our replies. Who we are, the tracker learns from our key.
     m_dealer.set(zmq::sockopt::immediate, 1);
@@ -111,7 +98,7 @@ void TrackerRequests::on_readable() {
             drain_frames(m_dealer);
             continue; // not a zshare reply
         }
-        Decoded reply = decode(frame, reply_limits());
+        Decoded reply = decode(frame, table_limits());
         m_last_reply = Clock::now(); // even a late reply proves that the request path works
         if (on_reply)
             on_reply();

@@ -27,6 +27,18 @@ struct DecodeLimits {
     std::size_t max_depth = 12;         ///< nesting of arrays and maps
 };
 
+/// The largest message that carries a whole table (a PeerList, an event with a long file
+/// list): what clients of the tracker accept.
+inline constexpr std::int64_t max_table_message = 256 << 20;
+
+/// Returns: the limits for messages that carry a table (PeerList replies, events).
+inline DecodeLimits table_limits() {
+    DecodeLimits limits;
+    limits.max_frame = max_table_message;
+    limits.max_array = 16u << 20;
+    return limits;
+}
+
 /// The outcome of decode(): a message, or why there is none.
 struct Decoded {
     std::optional<Message> message; ///< set on success

@@ -17,24 +17,9 @@ using zshare::testing::TempDir;
 using zshare::testing::write_file;
 using Strings = std::vector<std::string>;
 
+using zshare::testing::ChangeDirectory;
+
 namespace {
-
-/// Runs the test's file system calls from `path`, and goes back at the end.
-class ChangeDirectory {
-public:
-    explicit ChangeDirectory(const std::string& path) : m_old(std::filesystem::current_path()) {
-        std::filesystem::current_path(path);
-    }
-    ~ChangeDirectory() {
-        std::error_code ec;
-        std::filesystem::current_path(m_old, ec);
-    }
-    ChangeDirectory(const ChangeDirectory&) = delete;
-    ChangeDirectory& operator=(const ChangeDirectory&) = delete;
-
-private:
-    std::filesystem::path m_old; ///< the directory to go back to
-};
 
 /// Sets $HOME for the test, and puts it back at the end.
 class SetHome {
