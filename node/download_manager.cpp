@@ -23,9 +23,9 @@ ProgressFigures figures_of(unsigned id, const Swarm& swarm) {
 }
 } // namespace
 
-DownloadManager::DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, Repl& repl,
-                                 SwarmTuning tuning, Share share)
-    : m_context(context), m_reactor(reactor), m_hasher(hasher), m_repl(repl), m_tuning(tuning),
+DownloadManager::DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, ChunkWriter& writer,
+                                 Repl& repl, SwarmTuning tuning, Share share)
+    : m_context(context), m_reactor(reactor), m_hasher(hasher), m_writer(writer), m_repl(repl), m_tuning(tuning),
       m_share(std::move(share)) {
     m_progress = Reactor::Timer(m_reactor, [this] { show_progress(); });
     m_reaper = Reactor::Timer(m_reactor, [this] { reap(); });
@@ -43,7 +43,7 @@ unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& loc
     transfer.background = background;
     transfer.epoch = epoch;
     transfer.done = std::move(done);
-    transfer.swarm = std::make_unique<Swarm>(m_context, m_reactor, m_hasher,
+    transfer.swarm = std::make_unique<Swarm>(m_context, m_reactor, m_hasher, m_writer,
                                              SwarmSpec{plan.content_id, plan.sources, local, plan.remote}, m_tuning,
                                              [this, id] { on_end(id); });
     if (!background && m_repl.interactive())

@@ -25,8 +25,8 @@ public:
     /// Shares a saved file; runs `done("")` once it is, or `done(reason)`.
     using Share = std::function<void(const Swarm& swarm, std::function<void(const std::string& error)> done)>;
 
-    DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, Repl& repl, SwarmTuning tuning,
-                    Share share);
+    DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, ChunkWriter& writer, Repl& repl,
+                    SwarmTuning tuning, Share share);
 
     /// Starts fetching `plan` into `local` (checked by local_target()), under tracker run
     /// `epoch`; `done(ok)` runs when it is over and its file shared, or it failed or was
@@ -78,6 +78,7 @@ private:
     zmq::context_t& m_context;
     Reactor& m_reactor;
     Hasher& m_hasher;
+    ChunkWriter& m_writer;
     Repl& m_repl;
     SwarmTuning m_tuning;
     Share m_share;

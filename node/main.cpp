@@ -5,6 +5,7 @@
 #include "signals.hpp"
 
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <iostream>
 
@@ -69,6 +70,14 @@ int main(int argc, char** argv) {
     app.add_option("--cache-dir", options.cache_dir);
     zshare::add_size(app, "--reply-buffer-per-peer", options.requester_in_flight, std::uint64_t(1) << 20);
     zshare::add_size(app, "--reply-buffer", options.total_in_flight, std::uint64_t(1) << 20);
+    // For measuring where chunks are best checked (bench/throughput.sh); the default is the
+    // fastest measured (docs/benchmarks.md).
+    const std::map<std::string, zshare::node::ChunkPipeline> pipelines{
+        {"loop", zshare::node::ChunkPipeline::loop},
+        {"writer", zshare::node::ChunkPipeline::writer},
+        {"worker", zshare::node::ChunkPipeline::worker}};
+    app.add_option("--chunk-pipeline", options.tuning.pipeline)
+        ->transform(CLI::CheckedTransformer(pipelines, CLI::ignore_case).description(""));
     app.add_option("--tracker-key", options.tracker_key);
     app.add_option("--key-dir", options.key_dir);
     app.add_flag("--insecure", options.insecure);

@@ -23,6 +23,7 @@ Node::~Node() {
     m_downloads.reset();
     m_session.reset();
     m_server.reset();
+    m_writer.reset();
     m_hasher.reset();
 }
 
@@ -69,6 +70,7 @@ int Node::run() {
     }
     m_options.tuning.security = m_security;
     m_hasher = std::make_unique<Hasher>(m_context, m_reactor, m_cache);
+    m_writer = std::make_unique<ChunkWriter>(m_context, m_reactor);
     SessionConfig config{m_options.tracker, m_options.tracker_timeout, false, m_options.name, m_server->endpoint(),
                          m_security, m_tracker_key};
     m_session = std::make_unique<TrackerSession>(m_context, m_reactor, config, [this] { return m_shares.entries(); });
@@ -155,7 +157,7 @@ void Node::on_started(const StartResult& result) {
     };
     m_repl = Repl::open(m_reactor, "zshare> ", std::move(hooks));
     m_downloads = std::make_unique<DownloadManager>(
-        m_context, m_reactor, *m_hasher, *m_repl, m_options.tuning,
+        m_context, m_reactor, *m_hasher, *m_writer, *m_repl, m_options.tuning,
         [this](const Swarm& swarm, std::function<void(const std::string&)> done) {
             share_download(swarm, std::move(done));
         });

@@ -108,6 +108,7 @@ private:
     MemberKeys m_member_keys;                    ///< the table's keys, for the file server
     std::unique_ptr<FileServerGate> m_gate;      ///< admits the table's keys (before the server)
     std::unique_ptr<Hasher> m_hasher;            ///< manifests, off the loop
+    std::unique_ptr<ChunkWriter> m_writer;       ///< checks and writes received chunks, off the loop
     std::unique_ptr<FileServer> m_server;        ///< serves m_shares
     std::unique_ptr<TrackerSession> m_session;   ///< registration, liveness, the mirror
     std::unique_ptr<Repl> m_repl;                ///< commands in, lines out

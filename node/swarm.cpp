@@ -19,23 +19,22 @@ struct Swarm::Peer {
     unsigned refusals = 0;                  ///< handshakes it refused
     std::optional<Clock::time_point> reopen_at; ///< when to try a fresh socket after a refusal
     std::deque<std::uint64_t> in_flight;    ///< chunks asked of it, in order (it answers in order)
+    std::deque<Clock::time_point> asked_at; ///< when each of them was asked
     bool alive = true;                      ///< still in the swarm
     bool manifest_pending = true;           ///< its ManifestData reply is still to come
-    unsigned window = 4;                    ///< requests to keep in flight to it
+    std::optional<HolderWindow> window;     ///< requests to keep in flight to it (once chunks are known)
     unsigned bad_chunks = 0;                ///< chunks that failed verification
     std::uint64_t bytes = 0;                ///< verified bytes it delivered
     std::string reason;                     ///< why it was dropped
     bool may_return = false;                ///< dropped only because it left: may rejoin
     Clock::time_point deadline;             ///< silent past this while owing replies: unreachable
-    Clock::time_point rate_mark;            ///< start of the current rate measurement
-    std::uint64_t rate_bytes = 0;           ///< bytes since rate_mark
-    double rate = 0;                        ///< bytes per second, smoothed
     bool owes_replies() const { return manifest_pending || !in_flight.empty(); }
 };
 
-Swarm::Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, SwarmSpec spec, SwarmTuning tuning,
-             std::function<void()> on_end)
-    : m_context(context), m_reactor(reactor), m_hasher(hasher), m_spec(std::move(spec)), m_tuning(tuning),
+Swarm::Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, ChunkWriter& writer, SwarmSpec spec,
+             SwarmTuning tuning, std::function<void()> on_end)
+    : m_context(context), m_reactor(reactor), m_hasher(hasher), m_writer(writer), m_spec(std::move(spec)),
+      m_tuning(tuning),
       m_on_end(std::move(on_end)), m_started(Clock::now()), m_next_save(m_started + std::chrono::seconds(1)) {
     m_timer = Reactor::Timer(m_reactor, [this] { on_timer(); });
     m_end_timer = Reactor::Timer(m_reactor, [this] {
@@ -149,7 +148,6 @@ void Swarm::add_source(const Source& source) {
     peer->id = static_cast<HolderId>(m_peers.size());
     peer->source = source;
     peer->deadline = Clock::now() + m_tuning.timeout;
-    peer->rate_mark = Clock::now();
     Peer& added = *peer;
     std::erase_if(m_spec.sources, [&](const Source& known) { return known.user == source.user; });
     m_spec.sources.push_back(source);
@@ -178,7 +176,7 @@ void Swarm::on_readable(Peer& peer) {
         // Chunks, by far the most frames, are checked and written from where they lie in the
         // frame; the rest is decoded.
         if (auto chunk = view_chunk_data(frame, limits); chunk && !peer.manifest_pending) {
-            on_chunk(peer, *chunk);
+            on_chunk(peer, *chunk, std::move(frame));
             continue;
         }
         const Decoded reply = decode(frame, limits);
@@ -210,7 +208,7 @@ void Swarm::on_manifest(Peer& peer, const ManifestData& data) {
         auto content = open_manifest(data.manifest.data, m_spec.content_id, error);
         if (!content)
             return drop(peer, peer.source.user + " sent a bad manifest: " + error);
-        m_content = std::move(*content);
+        m_content = std::make_shared<const Content>(std::move(*content));
         m_manifest_from = peer.source.user;
         open_partial();
         if (m_state != State::running)
@@ -222,7 +220,7 @@ void Swarm::on_manifest(Peer& peer, const ManifestData& data) {
 void Swarm::open_partial() {
     m_picker = ChunkPicker(m_content->chunks());
     std::string error;
-    m_file = PartialFile::open(m_spec.local_path, *m_content, error);
+    m_file = std::shared_ptr<PartialFile>(PartialFile::open(m_spec.local_path, *m_content, error));
     if (!m_file)
         return fail(error);
     if (m_picker.complete())
@@ -267,7 +265,9 @@ void Swarm::request_chunks() {
         progress = false;
         for (auto& owned : m_peers) {
             Peer& peer = *owned;
-            if (!peer.alive || peer.manifest_pending || peer.reopen_at || peer.in_flight.size() >= peer.window ||
+            if (!peer.window)
+                peer.window.emplace(m_tuning.initial_window, m_tuning.max_window, m_content->manifest.chunk_size);
+            if (!peer.alive || peer.manifest_pending || peer.reopen_at || peer.in_flight.size() >= peer.window->size() ||
                 m_in_flight >= m_tuning.total_window)
                 continue;
             const auto index = m_picker.pick(peer.id, peer.in_flight, choosy);
@@ -279,6 +279,7 @@ void Swarm::request_chunks() {
             if (peer.in_flight.empty())
                 peer.deadline = Clock::now() + m_tuning.timeout;
             peer.in_flight.push_back(*index);
+            peer.asked_at.push_back(Clock::now());
             m_picker.asked(*index);
             ++m_in_flight;
             progress = true;
@@ -287,51 +288,88 @@ void Swarm::request_chunks() {
     on_timer();
 }
 
-void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk) {
+void Swarm::on_chunk(Peer& peer, const ChunkDataView& chunk, zmq::message_t frame) {
     const std::uint64_t chunk_size = m_content->manifest.chunk_size;
     if (peer.in_flight.empty() || chunk.offset != peer.in_flight.front() * chunk_size ||
         chunk.path != peer.source.path)
         return drop(peer, peer.source.user + " sent a chunk that was not asked for");
     const std::uint64_t index = peer.in_flight.front();
     peer.in_flight.pop_front();
+    const auto now = Clock::now();
+    peer.window->on_reply(chunk.size, now - peer.asked_at.front(), now);
+    peer.asked_at.pop_front();
     m_picker.settled(index);
-    --m_in_flight;
-    if (m_picker.state(index) == ChunkPicker::ChunkState::missing) {
-        if (!m_content->chunk_matches(index, chunk.data, chunk.size)) {
-            // Thrown away and asked again, of another holder when there is one.
-            m_picker.failed(index, peer.id);
-            if (++peer.bad_chunks >= m_tuning.max_bad_chunks)
-                return drop(peer, peer.source.user + " sent " + std::to_string(peer.bad_chunks) +
-                                      " chunks that fail verification");
-        } else {
-            if (const int error = m_file->write(index, chunk.data, chunk.size); error != 0)
-                return fail("cannot write " + m_file->part_path() + ": " + std::strerror(error));
-            m_picker.verified(index);
-            m_file->mark_verified(index);
-            m_verified_bytes += chunk.size;
-            peer.bytes += chunk.size;
-        }
+    // Another holder's copy may be in the file already, or on its way there (the end game).
+    if (m_picker.state(index) != ChunkPicker::ChunkState::missing) {
+        --m_in_flight;
+        return after_chunk();
     }
-    adapt_window(peer, chunk.size);
+    const bool check_here = m_tuning.pipeline != ChunkPipeline::worker;
+    if (check_here && !m_content->chunk_matches(index, chunk.data, chunk.size)) {
+        --m_in_flight;
+        on_bad_chunk(peer.id, index);
+        return after_chunk();
+    }
+    if (m_tuning.pipeline == ChunkPipeline::loop) {
+        --m_in_flight;
+        if (const int error = m_file->write(index, chunk.data, chunk.size); error != 0)
+            return fail("cannot write " + m_file->part_path() + ": " + std::strerror(error));
+        on_written(peer.id, index, chunk.size);
+        return after_chunk();
+    }
+    // To the writer, frame and all: the chunk keeps its place in the total window until it is
+    // back (that bounds the frames waiting there), and nobody asks for it meanwhile.
+    m_picker.checking(index);
+    const HolderId from = peer.id;
+    const std::uint64_t size = chunk.size;
+    m_writer.submit(m_file, m_content, index, std::move(frame), chunk.data, chunk.size, check_here, m_life,
+                    [this, from, index, size](ChunkWriter::Outcome outcome, int error) {
+                        on_written_back(from, index, size, outcome, error);
+                    });
+    after_chunk();
+}
+
+void Swarm::on_written_back(HolderId from, std::uint64_t index, std::uint64_t size, ChunkWriter::Outcome outcome,
+                            int error) {
+    --m_in_flight;
+    if (m_state != State::running)
+        return;
+    switch (outcome) {
+    case ChunkWriter::Outcome::written:
+        on_written(from, index, size);
+        break;
+    case ChunkWriter::Outcome::bad:
+        m_picker.missing(index);
+        on_bad_chunk(from, index);
+        break;
+    case ChunkWriter::Outcome::failed:
+        return fail("cannot write " + m_file->part_path() + ": " + std::strerror(error));
+    }
+    if (m_state == State::running)
+        after_chunk();
+}
+
+void Swarm::on_written(HolderId from, std::uint64_t index, std::uint64_t size) {
+    m_picker.verified(index);
+    m_file->mark_verified(index);
+    m_verified_bytes += size;
+    m_peers[from]->bytes += size;
+}
+
+void Swarm::on_bad_chunk(HolderId from, std::uint64_t index) {
+    // Thrown away and asked again, of another holder when there is one.
+    m_picker.failed(index, from);
+    Peer& peer = *m_peers[from];
+    if (++peer.bad_chunks >= m_tuning.max_bad_chunks)
+        drop(peer, peer.source.user + " sent " + std::to_string(peer.bad_chunks) + " chunks that fail verification");
+}
+
+void Swarm::after_chunk() {
+    if (m_state != State::running)
+        return;
     if (m_picker.complete())
         return finish();
     request_chunks();
-}
-
-void Swarm::adapt_window(Peer& peer, std::size_t bytes) {
-    // The window follows the holder's rate: about 30 ms worth of chunks in flight.
-    peer.rate_bytes += bytes;
-    const auto now = Clock::now();
-    const double elapsed = std::chrono::duration<double>(now - peer.rate_mark).count();
-    if (elapsed < 0.1)
-        return;
-    const double sample = double(peer.rate_bytes) / elapsed;
-    peer.rate = peer.rate == 0 ? sample : 0.7 * peer.rate + 0.3 * sample;
-    peer.rate_bytes = 0;
-    peer.rate_mark = now;
-    const double wanted = peer.rate * 0.03 / double(m_content->manifest.chunk_size) + 2;
-    peer.window =
-        static_cast<unsigned>(std::clamp(wanted, double(m_tuning.min_window), double(m_tuning.max_window)));
 }
 
 void Swarm::drop(Peer& peer, std::string reason) {
@@ -344,6 +382,7 @@ void Swarm::drop(Peer& peer, std::string reason) {
         --m_in_flight;
     }
     peer.in_flight.clear();
+    peer.asked_at.clear();
     close_socket(peer);
     if (m_state != State::running)
         return;

@@ -13,10 +13,12 @@
 #pragma once
 
 #include "chunk_picker.hpp"
+#include "chunk_writer.hpp"
 #include "codec.hpp"
 #include "content.hpp"
 #include "curve_socket.hpp"
 #include "handshake_monitor.hpp"
+#include "holder_window.hpp"
 #include "hasher.hpp"
 #include "partial_file.hpp"
 #include "reactor.hpp"
@@ -49,16 +51,24 @@ struct SwarmSpec {
     std::string label;           ///< how to name it for people (the remote path)
 };
 
+/// Where a received chunk is checked and written.
+enum class ChunkPipeline {
+    loop,   ///< checked and written on the loop that receives it
+    writer, ///< checked on the loop, written by the ChunkWriter's thread
+    worker, ///< checked and written by the ChunkWriter's thread
+};
+
 /// How to fetch.
 struct SwarmTuning {
-    unsigned min_window = 2;                  ///< requests in flight to the slowest holder
-    unsigned max_window = 16;                 ///< ... and to the fastest
+    unsigned initial_window = 4;              ///< requests in flight to a holder at first
+    unsigned max_window = 16;                 ///< ... at most, once its path proved it needs them
     unsigned total_window = 32;               ///< requests in flight in all (bounds memory)
     unsigned max_bad_chunks = 3;              ///< a holder sending more is dropped
     std::chrono::milliseconds timeout{10000}; ///< silence after which a holder is unreachable
     protocol::Security security{false, {}};   ///< CURVE with this node's keys, or plain
     unsigned max_refusals = 4;                ///< refused handshakes (the first and 3 retries) drop a holder
     std::chrono::milliseconds refusal_pause{1000}; ///< the wait before a new try on a fresh socket
+    ChunkPipeline pipeline = ChunkPipeline::worker; ///< where chunks are checked and written
 };
 
 class Swarm {
@@ -68,8 +78,8 @@ public:
 
     /// Connects to every source and asks each for the manifest. `on_end` runs (from the loop,
     /// never from inside a call of the owner's) once the download is done or has failed.
-    Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, SwarmSpec spec, SwarmTuning tuning,
-          std::function<void()> on_end);
+    Swarm(zmq::context_t& context, Reactor& reactor, Hasher& hasher, ChunkWriter& writer, SwarmSpec spec,
+          SwarmTuning tuning, std::function<void()> on_end);
     ~Swarm();
     Swarm(const Swarm&) = delete;
     Swarm& operator=(const Swarm&) = delete;
@@ -85,10 +95,10 @@ public:
     const std::string& error() const { return m_error; }
     const SwarmSpec& spec() const { return m_spec; }
     /// Returns: true once the manifest is known (size() means something).
-    bool have_manifest() const { return m_content.has_value(); }
+    bool have_manifest() const { return m_content != nullptr; }
     std::uint64_t size() const { return m_content ? m_content->manifest.size : 0; }
     /// Returns: the verified manifest, or null before it arrived.
-    const Content* content() const { return m_content ? &*m_content : nullptr; }
+    const Content* content() const { return m_content.get(); }
     /// Returns: bytes verified and written, those found already verified included.
     std::uint64_t verified_bytes() const { return m_verified_bytes; }
     /// Returns: bytes of an earlier run's partial file that checked out again.
@@ -114,11 +124,18 @@ private:
     void on_readable(Peer& peer);
     void on_reply(Peer& peer, const protocol::Message& reply);
     void on_manifest(Peer& peer, const protocol::ManifestData& data);
-    void on_chunk(Peer& peer, const protocol::ChunkDataView& chunk);
+    void on_chunk(Peer& peer, const protocol::ChunkDataView& chunk, zmq::message_t frame);
+    /// A chunk from holder `from` checked out and is in the file.
+    void on_written(HolderId from, std::uint64_t index, std::uint64_t size);
+    /// A chunk from holder `from` did not match its hash.
+    void on_bad_chunk(HolderId from, std::uint64_t index);
+    /// The ChunkWriter is done with chunk `index` of holder `from`.
+    void on_written_back(HolderId from, std::uint64_t index, std::uint64_t size, ChunkWriter::Outcome outcome,
+                         int error);
+    void after_chunk();
     void on_checked(const std::vector<std::uint64_t>& good);
     void open_partial();
     void request_chunks();
-    void adapt_window(Peer& peer, std::size_t bytes);
     void drop(Peer& peer, std::string reason);
     void on_timer();
     void finish();
@@ -129,18 +146,20 @@ private:
     zmq::context_t& m_context;
     Reactor& m_reactor;
     Hasher& m_hasher;
+    ChunkWriter& m_writer;
     SwarmSpec m_spec;
     SwarmTuning m_tuning;
     std::function<void()> m_on_end;
     std::vector<std::unique_ptr<Peer>> m_peers; ///< every holder, live or dropped
-    std::optional<Content> m_content;           ///< the verified manifest
+    std::shared_ptr<const Content> m_content;   ///< the verified manifest (shared with the writer)
     std::string m_manifest_from;                ///< the holder whose manifest was taken
     ChunkPicker m_picker;
-    std::unique_ptr<PartialFile> m_file;
+    std::shared_ptr<PartialFile> m_file;        ///< shared with the writer's chunks under way
+    std::shared_ptr<int> m_life = std::make_shared<int>(0); ///< the writer's results need it alive
     Hasher::JobId m_check_job = 0;              ///< resumed chunks being checked again
     std::uint64_t m_verified_bytes = 0;
     std::uint64_t m_resumed_bytes = 0;
-    std::size_t m_in_flight = 0;                ///< requests in flight in all
+    std::size_t m_in_flight = 0;                ///< requests in flight, and chunks with the writer, in all
     State m_state = State::running;
     bool m_starting = true;                     ///< in the constructor: no verdict on holders yet
     std::string m_error;
