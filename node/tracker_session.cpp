@@ -2,6 +2,7 @@
 
 #include "wire.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 
@@ -168,9 +169,8 @@ void TrackerSession::settle_when_mirrored(std::uint64_t epoch, std::uint64_t seq
             notice(false, "warning: the tracker took the change, but its event " + std::to_string(seq) +
                               " has not reached this node's table yet");
         settle(carried, {});
-        // Announcements asked for after that request left need one more.
-        if (!m_announcements.empty() && m_state == SessionState::registered)
-            send_update();
+        if (m_state == SessionState::registered)
+            send_update(); // for what was asked after that request left, if anything
     });
 }
 
@@ -185,9 +185,22 @@ void TrackerSession::announce(std::function<void(const std::string&)> done) {
 }
 
 void TrackerSession::send_update() {
+    // One UpdateFiles out at a time, carrying the whole list as it is when it leaves: a burst
+    // of announcements (a folder's files arriving one by one) costs a few requests, not one
+    // each. What comes meanwhile goes with the next one.
+    if (m_update_out || std::none_of(m_announcements.begin(), m_announcements.end(),
+                                     [&](const Announcement& a) { return a.wanted > m_carried_out; }))
+        return;
+    m_update_out = true;
     const std::uint64_t carried = m_announced;
+    m_carried_out = carried;
     m_requests.send(UpdateFiles{m_shares ? m_shares() : std::vector<FileEntry>{}},
-                    [this, carried](const Decoded& reply) { on_update_reply(reply, carried); });
+                    [this, carried](const Decoded& reply) {
+                        m_update_out = false;
+                        on_update_reply(reply, carried);
+                        if (m_state == SessionState::registered)
+                            send_update();
+                    });
 }
 
 void TrackerSession::on_update_reply(const Decoded& reply, std::uint64_t carried) {

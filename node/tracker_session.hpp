@@ -124,6 +124,8 @@ private:
     std::optional<StartResult> m_early_failure; ///< a handshake failed before start()
     std::string m_instance;                    ///< random per process: sent with every Connect
     std::uint64_t m_announced = 0;             ///< announcements asked for so far
+    bool m_update_out = false;                 ///< an UpdateFiles awaits its reply
+    std::uint64_t m_carried_out = 0;           ///< the announcements the last request sent covers
     std::vector<Announcement> m_announcements; ///< not yet settled
     Reactor::Timer m_ping_timer;
     Reactor::Timer m_silence_timer;
