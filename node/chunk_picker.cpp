@@ -9,6 +9,12 @@ ChunkPicker::ChunkPicker(std::uint64_t chunks)
 
 std::optional<std::uint64_t> ChunkPicker::pick(HolderId holder, const std::deque<std::uint64_t>& asked_of_holder,
                                                bool choosy) const {
+    if (auto fresh = pick_fresh(holder, choosy))
+        return fresh;
+    return pick_end_game(holder, asked_of_holder, choosy);
+}
+
+std::optional<std::uint64_t> ChunkPicker::pick_fresh(HolderId holder, bool choosy) const {
     const std::uint64_t chunks = m_state.size();
     while (m_first_missing < chunks &&
            (m_state[m_first_missing] != ChunkState::missing || m_requests[m_first_missing] > 0))
@@ -17,9 +23,15 @@ std::optional<std::uint64_t> ChunkPicker::pick(HolderId holder, const std::deque
         if (m_state[index] == ChunkState::missing && m_requests[index] == 0 &&
             !(choosy && m_failed[index] == holder))
             return index;
-    // End game: the missing chunk asked least, if not of this holder already.
+    return std::nullopt;
+}
+
+std::optional<std::uint64_t> ChunkPicker::pick_end_game(HolderId holder,
+                                                        const std::deque<std::uint64_t>& asked_of_holder,
+                                                        bool choosy) const {
+    // The missing chunk asked least, if not of this holder already.
     std::optional<std::uint64_t> best;
-    for (std::uint64_t index = 0; index < chunks; ++index) {
+    for (std::uint64_t index = 0; index < m_state.size(); ++index) {
         if (m_state[index] != ChunkState::missing || m_requests[index] >= 2 || (choosy && m_failed[index] == holder) ||
             std::find(asked_of_holder.begin(), asked_of_holder.end(), index) != asked_of_holder.end())
             continue;

@@ -35,6 +35,11 @@ public:
     /// nothing. `choosy`: avoid giving it a chunk whose copy from it failed (there are others).
     std::optional<std::uint64_t> pick(HolderId holder, const std::deque<std::uint64_t>& asked_of_holder,
                                       bool choosy) const;
+    /// Returns: the lowest chunk missing and asked of nobody (pick() without the end game).
+    std::optional<std::uint64_t> pick_fresh(HolderId holder, bool choosy) const;
+    /// Returns: the end game's pick: the missing chunk asked least, not of `holder` already.
+    std::optional<std::uint64_t> pick_end_game(HolderId holder, const std::deque<std::uint64_t>& asked_of_holder,
+                                               bool choosy) const;
 
     /// Records that `index` was asked of a holder.
     void asked(std::uint64_t index);

@@ -15,11 +15,17 @@ struct ChunkWriter::Job {
     bool checked = false;
     std::weak_ptr<void> owner;
     Done done;
+    std::function<void(const std::string&)> finished; ///< set for a finish: no chunk then
     // Written by the worker, read by the loop once the job is back.
     Outcome outcome = Outcome::written;
     int error = 0;
+    std::string problem; ///< a finish's result
 
     void run() {
+        if (finished) {
+            problem = file->finish();
+            return;
+        }
         if (!checked && !content->chunk_matches(index, data, size)) {
             outcome = Outcome::bad;
             return;
@@ -53,7 +59,6 @@ void ChunkWriter::submit(std::shared_ptr<PartialFile> file, std::shared_ptr<cons
                          std::uint64_t index, zmq::message_t frame, const char* data, std::size_t size, bool checked,
                          std::weak_ptr<void> owner, Done done) {
     auto job = std::make_unique<Job>();
-    job->id = m_next++;
     job->file = std::move(file);
     job->content = std::move(content);
     job->index = index;
@@ -63,6 +68,20 @@ void ChunkWriter::submit(std::shared_ptr<PartialFile> file, std::shared_ptr<cons
     job->checked = checked;
     job->owner = std::move(owner);
     job->done = std::move(done);
+    send(std::move(job));
+}
+
+void ChunkWriter::finish(std::shared_ptr<PartialFile> file, std::weak_ptr<void> owner,
+                         std::function<void(const std::string&)> done) {
+    auto job = std::make_unique<Job>();
+    job->file = std::move(file);
+    job->owner = std::move(owner);
+    job->finished = std::move(done);
+    send(std::move(job));
+}
+
+void ChunkWriter::send(std::unique_ptr<Job> job) {
+    job->id = m_next++;
     Job* raw = job.get();
     m_jobs.emplace(job->id, std::move(job));
     m_actor.pipe().send(zmq::buffer(&raw, sizeof raw), zmq::send_flags::none);
@@ -82,7 +101,11 @@ void ChunkWriter::on_pipe() {
             continue;
         std::unique_ptr<Job> job = std::move(it->second);
         m_jobs.erase(it);
-        if (!job->owner.expired())
+        if (job->owner.expired())
+            continue;
+        if (job->finished)
+            job->finished(job->problem);
+        else
             job->done(job->outcome, job->error);
     }
 }

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <string>
 #include <memory>
 #include <zmq.hpp>
 
@@ -42,11 +43,18 @@ public:
                 zmq::message_t frame, const char* data, std::size_t size, bool checked, std::weak_ptr<void> owner,
                 Done done);
 
-    /// A chunk on its way through the worker.
+    /// Moves `file`, complete, into place (PartialFile::finish) on the worker, after every
+    /// chunk submitted before: the sync and the rename never hold up the loop. `done` runs in
+    /// the loop with "" or why it failed, unless `owner` has expired by then.
+    void finish(std::shared_ptr<PartialFile> file, std::weak_ptr<void> owner,
+                std::function<void(const std::string& problem)> done);
+
+    /// A chunk (or a finish) on its way through the worker.
     struct Job;
 
 private:
     void on_pipe();
+    void send(std::unique_ptr<Job> job);
 
     std::uint64_t m_next = 1;
     std::map<std::uint64_t, std::unique_ptr<Job>> m_jobs; ///< submitted, not yet back

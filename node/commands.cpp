@@ -14,16 +14,17 @@ Outcome run_download(CommandHandlers& handlers, const std::vector<std::string>& 
 const std::vector<CommandSpec> table = {
     {"list-users", {}, "list-users", "who is online: <name> - <host>:<port>", 0, 0, false, {},
      &CommandHandlers::list_users},
-    {"list-files", {"list"}, "list-files [-l]",
-     "what is shared: <name> : <path>; -l adds size, content id and how many hold it", 0, 1, false,
-     {ArgumentKind::none}, &CommandHandlers::list_files},
+    {"list-files", {"list"}, "list-files [-l] [<user> [<folder>]]",
+     "what is shared: <name> : <path>, by everyone, one user, or under one user's folder; -l adds size, "
+     "content id and how many hold it",
+     0, 3, false, {ArgumentKind::user, ArgumentKind::remote_path}, &CommandHandlers::list_files},
     {"register", {}, "register <path>...", "share files; a directory is shared with everything under it", 1,
      any_number, false, {ArgumentKind::local_path}, &CommandHandlers::register_paths},
     {"unregister", {}, "unregister <path>...", "stop sharing files, or everything under a directory", 1,
      any_number, false, {ArgumentKind::shared_path}, &CommandHandlers::unregister_paths},
     {"download", {}, "download <user> <remote> [<local>] [&]",
-     "fetch a file of <user> from every holder of the same content; <local> defaults to the downloads "
-     "directory plus its name; & runs it in the background",
+     "fetch a file of <user>, or every file under a folder of <user>, from every holder of the same "
+     "content; <local> defaults to the downloads directory plus its name; & runs it in the background",
      1, 3, true, {ArgumentKind::user_or_content, ArgumentKind::remote_path, ArgumentKind::local_path}, nullptr},
     {"downloads", {}, "downloads", "the downloads under way", 0, 0, false, {}, &CommandHandlers::list_downloads},
     {"cancel", {}, "cancel <id>", "stop a download; its partial file stays, so the same download resumes later",

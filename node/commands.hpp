@@ -25,7 +25,8 @@ enum class ArgumentKind {
     none,           ///< nothing to offer
     command,        ///< a command name
     user_or_content,///< a user online, or a shared file's name
-    remote_path,    ///< after a user: that user's paths and file names; else a local path
+    user,           ///< a user online (or an option)
+    remote_path,    ///< after a user: that user's paths, file names and folders; else a local path
     local_path,     ///< a path on this machine
     shared_path,    ///< a path this node shares
     download_id,    ///< a download under way

@@ -1,6 +1,7 @@
 #include "completer.hpp"
 
 #include "commands.hpp"
+#include "download_plan.hpp"
 
 #include <filesystem>
 
@@ -10,12 +11,14 @@ namespace {
 
 std::string basename_of(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
-/// Returns: every path `peer` shares and every file name among them.
+/// Returns: every path `peer` shares, every file name among them, and every folder they are in.
 void add_files_of(const protocol::PeerInfo& peer, std::vector<std::string>& out) {
     for (const auto& file : peer.files) {
         out.push_back(file.path);
         out.push_back(basename_of(file.path));
     }
+    for (auto& folder : folders_of(peer))
+        out.push_back(std::move(folder));
 }
 
 } // namespace
@@ -51,12 +54,18 @@ std::vector<std::string> complete_words(const CompletionContext& context, const 
                     candidates.push_back(basename_of(file.path));
             }
         break;
+    case ArgumentKind::user:
+        for (const auto& [name, peer] : peers)
+            candidates.push_back(name);
+        break;
     case ArgumentKind::remote_path:
-        // After a user: that user's files. After a content word: where to put it.
-        if (const auto peer = peers.find(context.before[1]); peer != peers.end()) {
+        // After a user: that user's files and folders. After a content word: where to put it.
+        if (const auto peer = peers.find(context.before.back()); peer != peers.end()) {
             add_files_of(peer->second, candidates);
             break;
         }
+        if (spec->name == "list-files")
+            return {};
         return local_path_candidates(context.partial);
     case ArgumentKind::local_path:
         return local_path_candidates(context.partial);

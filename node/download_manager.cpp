@@ -2,6 +2,7 @@
 
 #include "format.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace zshare::node {
@@ -19,7 +20,17 @@ ProgressFigures figures_of(unsigned id, const Swarm& swarm) {
     f.size = swarm.size();
     f.rate = swarm.rate();
     f.peers = swarm.live_peers();
+    if (swarm.spec().folder) {
+        f.folder = true;
+        f.files_done = swarm.files_done();
+        f.files = swarm.files().size();
+    }
     return f;
+}
+
+std::string parent_of(const std::string& relative) {
+    const auto slash = relative.rfind('/');
+    return slash == std::string::npos ? std::string() : relative.substr(0, slash);
 }
 } // namespace
 
@@ -31,24 +42,76 @@ DownloadManager::DownloadManager(zmq::context_t& context, Reactor& reactor, Hash
     m_reaper = Reactor::Timer(m_reactor, [this] { reap(); });
 }
 
+std::string DownloadManager::add_folder_file(Transfer& transfer, const PlannedFile& file) {
+    transfer.relatives.insert(file.relative);
+    // The folders on the way are made here, none of them followed if it is a link: what the
+    // holder names lands inside the folder, or nowhere.
+    if (auto problem = make_folders(transfer.local, parent_of(file.relative)); !problem.empty())
+        return problem;
+    SwarmFileSpec spec{file.content_id, file.size, transfer.local + "/" + file.relative, file.remote, file.sources};
+    if (transfer.swarm)
+        transfer.swarm->add_file(std::move(spec));
+    return {};
+}
+
 unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& local, bool background,
                                 std::uint64_t epoch, std::function<void(bool)> done) {
     const unsigned id = m_next++;
     std::error_code ec;
-    if (std::filesystem::exists(local + ".part.state", ec))
-        m_repl.err("zshare-node: resuming " + local + " from its partial file");
-    if (background)
-        m_repl.out("[" + std::to_string(id) + "] downloading " + plan.remote + " to " + local);
     Transfer& transfer = m_transfers[id];
     transfer.background = background;
     transfer.epoch = epoch;
     transfer.done = std::move(done);
-    transfer.swarm = std::make_unique<Swarm>(m_context, m_reactor, m_hasher, m_writer,
-                                             SwarmSpec{plan.content_id, plan.sources, local, plan.remote}, m_tuning,
+    transfer.local = local;
+    SwarmSpec spec;
+    if (plan.folder) {
+        if (std::filesystem::is_directory(local, ec))
+            m_repl.err("zshare-node: resuming into " + local + ": files already there are checked, not fetched");
+        transfer.owner = plan.owner;
+        transfer.remote = plan.remote;
+        spec.folder = true;
+        spec.label = plan.remote;
+        for (const auto& path : plan.skipped)
+            m_repl.err("warning: skipping " + path + ": not a plain path inside " + plan.remote);
+        for (const auto& file : plan.files) {
+            transfer.relatives.insert(file.relative);
+            if (auto problem = make_folders(local, parent_of(file.relative)); !problem.empty()) {
+                m_repl.err("error: " + problem);
+                transfer.misplaced = true;
+                continue;
+            }
+            spec.files.push_back({file.content_id, file.size, local + "/" + file.relative, file.remote, file.sources});
+        }
+    } else {
+        if (std::filesystem::exists(local + ".part.state", ec))
+            m_repl.err("zshare-node: resuming " + local + " from its partial file");
+        spec = SwarmSpec::one(plan.content_id, plan.sources, local, plan.remote, plan.size);
+    }
+    if (background)
+        m_repl.out("[" + std::to_string(id) + "] downloading " + plan.remote + " to " + local);
+    transfer.swarm = std::make_unique<Swarm>(m_context, m_reactor, m_hasher, m_writer, std::move(spec), m_tuning,
                                              [this, id] { on_end(id); });
+    transfer.swarm->on_file_done = [this, id](std::size_t index) { on_file_done(id, index); };
     if (!background && m_repl.interactive())
         m_progress.arm_after(progress_interval);
     return id;
+}
+
+void DownloadManager::on_file_done(unsigned id, std::size_t index) {
+    const auto it = m_transfers.find(id);
+    if (it == m_transfers.end())
+        return;
+    // Holding the file now, this node shares it too (seed 004: register the saved file).
+    ++it->second.sharing;
+    m_share(*it->second.swarm, index, [this, id](const std::string& error) {
+        const auto found = m_transfers.find(id);
+        if (found == m_transfers.end())
+            return;
+        --found->second.sharing;
+        if (!error.empty() && found->second.share_error.empty())
+            found->second.share_error = error;
+        settle_if_shared(id);
+    });
 }
 
 void DownloadManager::on_end(unsigned id) {
@@ -56,16 +119,19 @@ void DownloadManager::on_end(unsigned id) {
     if (it == m_transfers.end())
         return;
     Transfer& transfer = it->second;
+    transfer.ended = true;
     const Swarm& swarm = *transfer.swarm;
     if (!transfer.background)
         m_repl.status("");
     const std::string tag = transfer.background ? "[" + std::to_string(id) + "] " : "";
     if (swarm.state() == Swarm::State::failed) {
         std::error_code ec;
-        const std::string& local = swarm.spec().local_path;
-        const std::string kept = std::filesystem::exists(local + ".part.state", ec)
-                                     ? " (the partial file " + local + ".part stays: run the same download to resume)"
-                                     : "";
+        const std::string& local = transfer.local;
+        std::string kept;
+        if (swarm.spec().folder)
+            kept = " (what is in " + local + " stays: run the same download to resume)";
+        else if (std::filesystem::exists(local + ".part.state", ec))
+            kept = " (the partial file " + local + ".part stays: run the same download to resume)";
         if (transfer.stopped) {
             m_repl.out(tag + "stopped " + swarm.spec().label + kept);
             return finish(id, false);
@@ -77,15 +143,28 @@ void DownloadManager::on_end(unsigned id) {
         m_repl.err("error: " + tag + swarm.error() + kept);
         return finish(id, false);
     }
-    m_repl.out(tag + download_summary({swarm.spec().label, swarm.contributors(), swarm.spec().local_path,
-                                        swarm.size(), swarm.resumed_bytes(), swarm.seconds()}));
-    // Holding the file now, this node shares it too (seed 004: register the saved file).
+    DownloadSummary summary{swarm.spec().label, swarm.contributors(), transfer.local, swarm.size(),
+                            swarm.resumed_bytes(), swarm.seconds()};
+    if (swarm.spec().folder) {
+        summary.folder = true;
+        summary.files = swarm.files().size();
+    }
+    m_repl.out(tag + download_summary(summary));
     transfer.saving = true;
-    m_share(swarm, [this, id, tag](const std::string& error) {
-        if (!error.empty())
-            m_repl.err("error: " + tag + "downloaded, but could not register it: " + error);
-        finish(id, error.empty());
-    });
+    settle_if_shared(id);
+}
+
+void DownloadManager::settle_if_shared(unsigned id) {
+    const auto it = m_transfers.find(id);
+    if (it == m_transfers.end())
+        return;
+    Transfer& transfer = it->second;
+    if (!transfer.saving || transfer.sharing > 0 || transfer.over)
+        return;
+    const std::string tag = transfer.background ? "[" + std::to_string(id) + "] " : "";
+    if (!transfer.share_error.empty())
+        m_repl.err("error: " + tag + "downloaded, but could not register it: " + transfer.share_error);
+    finish(id, transfer.share_error.empty() && !transfer.misplaced);
 }
 
 void DownloadManager::finish(unsigned id, bool ok) {
@@ -132,28 +211,50 @@ void DownloadManager::stop_all() {
 }
 
 void DownloadManager::follow(const Mirror& mirror, const std::string& self) {
+    const auto& peers = mirror.peers();
+    const auto holders = holders_by_content(peers, self);
+    const std::vector<Source> none;
     for (auto& [id, transfer] : m_transfers) {
-        Swarm& swarm = *transfer.swarm;
-        if (swarm.state() != Swarm::State::running)
+        if (!transfer.swarm || transfer.swarm->state() != Swarm::State::running)
             continue;
-        const auto holders = holders_of(swarm.spec().content_id, mirror.peers(), self);
+        Swarm& swarm = *transfer.swarm;
+        // A holder that moved, or came back with a new key, is dropped: it joins again below
+        // at its new place, on a fresh socket.
+        for (const auto& holder : swarm.live_holders()) {
+            const auto row = peers.find(holder.user);
+            if (row == peers.end())
+                continue;
+            if (row->second.endpoint != holder.endpoint)
+                swarm.drop_source(holder.user, holder.user + " moved to " + row->second.endpoint);
+            else if (row->second.key != holder.key)
+                swarm.drop_source(holder.user, holder.user + " has a new key");
+        }
+        // Files that appeared in the folder meanwhile join it.
+        if (!transfer.owner.empty())
+            if (const auto owner = peers.find(transfer.owner); owner != peers.end())
+                for (const auto& file : files_under(transfer.owner, owner->second, transfer.remote, peers, self))
+                    if (!transfer.relatives.count(file.relative))
+                        if (auto problem = add_folder_file(transfer, file); !problem.empty()) {
+                            m_repl.err("error: " + problem);
+                            transfer.misplaced = true;
+                        }
         // Holders are matched by user: one that shares the content under another path, too,
         // is still a holder. After a tracker restart the table fills again only as holders
         // register again, so there an absent holder proves nothing: the swarm's own timeouts
         // find the ones really gone.
         const bool same_run = mirror.epoch() == transfer.epoch;
-        for (const auto& source : std::vector<Source>(swarm.spec().sources)) {
-            const auto holder = std::find_if(holders.begin(), holders.end(),
-                                             [&](const Source& h) { return h.user == source.user; });
-            if (holder == holders.end() && same_run)
-                swarm.drop_source(source.user, source.user + " no longer shares " + source.path);
-            else if (holder != holders.end() && holder->endpoint != source.endpoint)
-                swarm.drop_source(source.user, source.user + " moved to " + holder->endpoint);
-            else if (holder != holders.end() && holder->key != source.key)
-                swarm.drop_source(source.user, source.user + " has a new key");
+        for (std::size_t index = 0; index < swarm.files().size(); ++index) {
+            if (swarm.files()[index].over())
+                continue;
+            const auto found = holders.find(swarm.files()[index].spec.content_id);
+            const auto& now = found != holders.end() ? found->second : none;
+            for (const auto& source : std::vector<Source>(swarm.files()[index].spec.sources))
+                if (same_run && std::none_of(now.begin(), now.end(),
+                                             [&](const Source& holder) { return holder.user == source.user; }))
+                    swarm.withdraw(index, source.user, source.user + " no longer shares " + source.path);
+            for (const auto& holder : now)
+                swarm.add_source(index, holder);
         }
-        for (const auto& holder : holders)
-            swarm.add_source(holder);
     }
 }
 
@@ -175,7 +276,7 @@ std::vector<std::string> DownloadManager::lines() const {
         const Swarm& swarm = *transfer.swarm;
         const std::string progress = transfer.saving ? "saved, being registered" : progress_figures(figures_of(id, swarm));
         out.push_back("[" + std::to_string(id) + "] " + swarm.spec().label + " " + progress + " -> " +
-                      swarm.spec().local_path);
+                      transfer.local);
     }
     return out;
 }
@@ -190,7 +291,7 @@ std::vector<unsigned> DownloadManager::ids() const {
 
 bool DownloadManager::writing(const std::string& local) const {
     for (const auto& [id, transfer] : m_transfers)
-        if (!transfer.over && transfer.swarm->spec().local_path == local)
+        if (!transfer.over && transfer.local == local)
             return true;
     return false;
 }

@@ -1,7 +1,8 @@
-// The downloads under way, by id: started in the foreground (the REPL waits, a live progress
-// line shows at a terminal) or in the background; each ends with one line (the summary, or
-// why it failed) and, once its file is saved, hands it to the owner to be shared. Holders
-// that appear in or leave the mirrored table join or leave the downloads.
+// The downloads under way, by id, of a file or a whole folder: started in the foreground (the
+// REPL waits, a live progress line shows at a terminal) or in the background; each ends with
+// one line (the summary, or why it failed). Each file, once saved, is handed to the owner to be
+// shared. Holders that appear in or leave the mirrored table join or leave the downloads, and
+// files that appear in a folder being downloaded join it.
 #pragma once
 
 #include "download_plan.hpp"
@@ -14,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 #include <zmq.hpp>
@@ -22,15 +24,17 @@ namespace zshare::node {
 
 class DownloadManager {
 public:
-    /// Shares a saved file; runs `done("")` once it is, or `done(reason)`.
-    using Share = std::function<void(const Swarm& swarm, std::function<void(const std::string& error)> done)>;
+    /// Shares file `index` of `swarm`, saved; runs `done("")` once it is, or `done(reason)`.
+    using Share = std::function<void(const Swarm& swarm, std::size_t index,
+                                     std::function<void(const std::string& error)> done)>;
 
     DownloadManager(zmq::context_t& context, Reactor& reactor, Hasher& hasher, ChunkWriter& writer, Repl& repl,
                     SwarmTuning tuning, Share share);
 
-    /// Starts fetching `plan` into `local` (checked by local_target()), under tracker run
-    /// `epoch`; `done(ok)` runs when it is over and its file shared, or it failed or was
-    /// cancelled (then ok is false only for a failure). Returns: its id.
+    /// Starts fetching `plan` into `local` (checked by local_target(), or for a folder by
+    /// local_folder_target()), under tracker run `epoch`; `done(ok)` runs when it is over and
+    /// its files shared, or it failed or was cancelled (then ok is false only for a failure).
+    /// Returns: its id.
     unsigned start(const DownloadPlan& plan, const std::string& local, bool background, std::uint64_t epoch,
                    std::function<void(bool ok)> done);
 
@@ -69,8 +73,20 @@ private:
         bool over = false;            ///< ended: removed at the next turn
         std::uint64_t epoch = 0;      ///< tracker run it started under
         std::function<void(bool)> done;
+        std::string local;            ///< the file, or the folder
+        std::string owner;            ///< a folder's user
+        std::string remote;           ///< a folder's path there
+        std::set<std::string> relatives; ///< a folder's files, by path inside it
+        unsigned sharing = 0;         ///< saved files being registered
+        bool ended = false;           ///< the swarm is over
+        std::string share_error;      ///< the first file that could not be registered
+        bool misplaced = false;       ///< a folder's file could not be given its place
     };
     void on_end(unsigned id);
+    void on_file_done(unsigned id, std::size_t index);
+    void settle_if_shared(unsigned id);
+    /// Adds a folder's file to its swarm. Returns: "" or why not.
+    std::string add_folder_file(Transfer& transfer, const PlannedFile& file);
     void finish(unsigned id, bool ok);
     void show_progress();
     void reap();

@@ -1,8 +1,16 @@
 #include "download_plan.hpp"
 
 #include "command_line.hpp"
+#include "unique_fd.hpp"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <set>
+#include <sys/stat.h>
+#include <unordered_map>
 
 namespace zshare::node {
 
@@ -28,8 +36,28 @@ bool names_content(const std::string& word, const std::map<std::string, PeerInfo
     return false;
 }
 
-const char* const usage = "usage: download <user> <remote_path> [<local_path>], or download <file or content id> "
-                          "[<local_path>]";
+const char* const usage = "usage: download <user> <remote_path or folder> [<local_path>], or download <file or "
+                          "content id> [<local_path>]";
+
+/// Returns: `path` split at its slashes (empty parts included).
+std::vector<std::string> components_of(const std::string& path) {
+    std::vector<std::string> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const auto slash = path.find('/', start);
+        parts.push_back(path.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
+        if (slash == std::string::npos)
+            return parts;
+        start = slash + 1;
+    }
+}
+
+/// Returns: `dir` without its trailing slashes ("/" stays).
+std::string without_trailing_slash(std::string dir) {
+    while (dir.size() > 1 && dir.back() == '/')
+        dir.pop_back();
+    return dir;
+}
 
 } // namespace
 
@@ -48,6 +76,71 @@ std::vector<Source> holders_of(const std::string& content_id, const std::map<std
             }
     }
     return sources;
+}
+
+std::unordered_map<std::string, std::vector<Source>> holders_by_content(const std::map<std::string, PeerInfo>& peers,
+                                                                        const std::string& self) {
+    std::unordered_map<std::string, std::vector<Source>> index;
+    for (const auto& [name, peer] : peers) {
+        if (name == self)
+            continue;
+        for (const auto& file : peer.files) {
+            if (file.content_id.empty())
+                continue;
+            auto& sources = index[file.content_id];
+            if (sources.empty() || sources.back().user != name)
+                sources.push_back({name, peer.endpoint, file.path, peer.key});
+        }
+    }
+    return index;
+}
+
+std::optional<std::string> relative_inside(const std::string& path, const std::string& dir) {
+    const std::string prefix = dir == "/" ? dir : dir + "/";
+    if (path.size() <= prefix.size() || path.compare(0, prefix.size(), prefix) != 0)
+        return std::nullopt;
+    std::string relative = path.substr(prefix.size());
+    for (const auto& part : components_of(relative))
+        if (part.empty() || part == "." || part == "..")
+            return std::nullopt;
+    return relative;
+}
+
+std::vector<std::string> folders_of(const PeerInfo& peer) {
+    std::set<std::string> folders;
+    for (const auto& file : peer.files)
+        for (auto slash = file.path.find('/', 1); slash != std::string::npos; slash = file.path.find('/', slash + 1))
+            folders.insert(file.path.substr(0, slash));
+    return {folders.begin(), folders.end()};
+}
+
+std::vector<PlannedFile> files_under(const std::string& owner, const PeerInfo& peer, const std::string& dir,
+                                     const std::map<std::string, PeerInfo>& peers, const std::string& self,
+                                     std::vector<std::string>* skipped) {
+    const auto holders = holders_by_content(peers, self);
+    const std::string prefix = dir == "/" ? dir : dir + "/";
+    std::vector<PlannedFile> files;
+    std::set<std::string> relatives;
+    for (const auto& file : peer.files) {
+        if (file.path.compare(0, prefix.size(), prefix) != 0)
+            continue;
+        const auto relative = relative_inside(file.path, dir);
+        // A path that would land outside the folder (".."), or unverifiable, or listed twice.
+        if (!relative || file.content_id.empty() || !relatives.insert(*relative).second) {
+            if (skipped)
+                skipped->push_back(file.path);
+            continue;
+        }
+        PlannedFile planned{file.content_id, file.path, *relative, file.size, {}};
+        planned.sources.push_back({owner, peer.endpoint, file.path, peer.key});
+        if (const auto others = holders.find(file.content_id); others != holders.end())
+            for (const auto& source : others->second)
+                if (source.user != owner)
+                    planned.sources.push_back(source);
+        files.push_back(std::move(planned));
+    }
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.relative < b.relative; });
+    return files;
 }
 
 std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::string>& words,
@@ -82,6 +175,10 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
             return "'" + wanted + "' names different contents; pick one:" + list;
         }
         plan.content_id = by_id.begin()->first;
+        for (const auto& [name, peer] : peers)
+            for (const auto& file : peer.files)
+                if (file.content_id == plan.content_id)
+                    plan.size = file.size;
         plan.sources = holders_of(plan.content_id, peers, self);
         if (words.size() > 1)
             plan.local = words[1];
@@ -98,12 +195,39 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
     for (const auto& file : peer->second.files)
         if (file.path == remote || (!remote.empty() && remote.front() != '/' && basename_of(file.path) == remote))
             matches.push_back(&file);
-    if (matches.empty())
-        return user + " does not share " + remote;
+    if (matches.empty()) {
+        // A folder: by its path, or by a name that names one of the user's folders.
+        std::string dir = without_trailing_slash(remote);
+        if (dir.empty())
+            return user + " does not share " + remote;
+        if (dir.front() != '/') {
+            std::vector<std::string> named;
+            for (const auto& folder : folders_of(peer->second))
+                if (basename_of(folder) == dir)
+                    named.push_back(folder);
+            if (named.size() > 1)
+                return "'" + remote + "' names several folders of " + user + "; give the absolute path";
+            if (named.empty())
+                return user + " does not share " + remote;
+            dir = named.front();
+        }
+        if (dir == "/")
+            return "give a folder below / (or the files' paths)";
+        plan.folder = true;
+        plan.owner = user;
+        plan.remote = dir;
+        plan.files = files_under(user, peer->second, dir, peers, self, &plan.skipped);
+        if (plan.files.empty() && plan.skipped.empty())
+            return user + " does not share " + remote;
+        if (words.size() > 2)
+            plan.local = words[2];
+        return plan;
+    }
     if (matches.size() > 1)
         return "'" + remote + "' names several files of " + user + "; give the absolute path";
     plan.remote = matches[0]->path;
     plan.content_id = matches[0]->content_id;
+    plan.size = matches[0]->size;
     if (plan.content_id.empty())
         return user + " lists " + plan.remote + " without a content id: it cannot be verified";
     // The named user first; every other holder of the same content helps.
@@ -133,6 +257,55 @@ LocalTarget local_target(const std::string& given, const std::string& remote, co
     else if (fs::exists(fs::symlink_status(target.path, ec)))
         target.error = target.path + " already exists; choose another local path";
     return target;
+}
+
+LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir) {
+    LocalTarget target;
+    std::error_code ec;
+    std::string local = given;
+    if (local.empty()) {
+        fs::create_directories(downloads_dir, ec);
+        local = (fs::path(downloads_dir) / basename_of(remote)).string();
+    } else if (fs::is_directory(local, ec)) {
+        local = (fs::path(local) / basename_of(remote)).string();
+    }
+    target.path = fs::absolute(local, ec).lexically_normal().string();
+    while (target.path.size() > 1 && target.path.back() == '/')
+        target.path.pop_back();
+    const fs::path parent = fs::path(target.path).parent_path();
+    const auto status = fs::symlink_status(target.path, ec);
+    if (!fs::is_directory(parent, ec))
+        target.error = "cannot save to " + target.path + ": the folder " + parent.string() + " does not exist";
+    else if (fs::exists(status) && !fs::is_directory(status))
+        target.error = target.path + " already exists and is not a folder; choose another local path";
+    return target;
+}
+
+std::string make_folders(const std::string& root, const std::string& relative_dir) {
+    if (::mkdir(root.c_str(), 0755) != 0 && errno != EEXIST)
+        return "cannot make the folder " + root + ": " + std::strerror(errno);
+    const auto refused = [](const std::string& path) {
+        return errno == ELOOP || errno == ENOTDIR ? path + " is a link or not a folder: not followed"
+                                                  : "cannot open the folder " + path + ": " + std::strerror(errno);
+    };
+    UniqueFd dir(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir)
+        return refused(root);
+    if (relative_dir.empty())
+        return {};
+    std::string path = root;
+    for (const auto& part : components_of(relative_dir)) {
+        path += "/" + part;
+        if (part.empty() || part == "." || part == "..")
+            return "refused folder " + path;
+        if (::mkdirat(dir.get(), part.c_str(), 0755) != 0 && errno != EEXIST)
+            return "cannot make the folder " + path + ": " + std::strerror(errno);
+        UniqueFd next(::openat(dir.get(), part.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (!next)
+            return refused(path);
+        dir = std::move(next);
+    }
+    return {};
 }
 
 } // namespace zshare::node

@@ -7,6 +7,9 @@
 //                                        naming exactly one of that user's files
 //   download <content> [<local>]         <content>: a content id or 8+ of its first digits, a
 //                                        file name, or a path, naming one content
+//   download <user> <folder> [<local>]   <folder>: a folder that user shares files under (its
+//                                        absolute path, or a folder name naming exactly one):
+//                                        every file under it, at its path relative to it
 // With two words, the first is taken as content only when it is no user's name online and
 // names a shared file.
 #pragma once
@@ -15,18 +18,48 @@
 #include "swarm.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
 namespace zshare::node {
 
-struct DownloadPlan {
+/// One file of a folder.
+struct PlannedFile {
     std::string content_id;      ///< what to fetch
-    std::string remote;          ///< how to call it: the named user's path, else the first holder's
+    std::string remote;          ///< the folder owner's path
+    std::string relative;        ///< its path inside the folder ("a/b.txt")
+    std::uint64_t size = 0;      ///< as the table lists it
+    std::vector<Source> sources; ///< every holder, the folder's owner first
+};
+
+struct DownloadPlan {
+    std::string content_id;      ///< what to fetch (one file)
+    std::string remote;          ///< how to call it: the named user's path (or folder), else the first holder's
     std::vector<Source> sources; ///< every other user who holds it, the named one first
     std::string local;           ///< the local path the user gave, or "" for the default
+    std::uint64_t size = 0;      ///< its size as the table lists it
+    bool folder = false;         ///< a folder: `files`, not `content_id`
+    std::string owner;           ///< the folder's user
+    std::vector<PlannedFile> files;   ///< the folder's files
+    std::vector<std::string> skipped; ///< the folder's paths refused (they would land outside it)
 };
+
+/// Returns: `path` relative to the folder `dir` when it lies inside it, every component a
+/// plain name (no "", "." or ".."): what a folder download may write; nothing otherwise.
+std::optional<std::string> relative_inside(const std::string& path, const std::string& dir);
+
+/// Returns: the files `owner` (row `peer`) shares under folder `dir`, in path order, each
+/// with every holder of its content (the owner first); those whose path is unsafe go to
+/// `skipped`.
+std::vector<PlannedFile> files_under(const std::string& owner, const protocol::PeerInfo& peer, const std::string& dir,
+                                     const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self,
+                                     std::vector<std::string>* skipped = nullptr);
+
+/// Returns: the folders `peer` shares files under (every ancestor of every path but "/").
+std::vector<std::string> folders_of(const protocol::PeerInfo& peer);
 
 /// Returns: the plan for the words after `download` (a trailing "&" already removed), for a
 /// node called `self` with table `peers`; or why there is none.
@@ -38,6 +71,11 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
 std::vector<Source> holders_of(const std::string& content_id,
                                const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self);
 
+/// Returns: every holder of every content in the table but `self`, one Source per user (its
+/// first path for it), by content id: what holders_of() says for each, in one pass.
+std::unordered_map<std::string, std::vector<Source>>
+holders_by_content(const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self);
+
 /// Where a download goes: `given` (a file path, or an existing directory that receives
 /// `remote`'s file name), or the downloads directory (created if need be, the only one that
 /// is) plus that name. Refused when the path exists or its parent folder does not.
@@ -46,5 +84,14 @@ struct LocalTarget {
     std::string error; ///< set when refused
 };
 LocalTarget local_target(const std::string& given, const std::string& remote, const std::string& downloads_dir);
+
+/// Where a folder download goes: like local_target(), but the folder may exist already (a
+/// real folder, not a link: an earlier run of the same download, resumed).
+LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir);
+
+/// Creates the folders of `relative_dir` ("a/b") under `root` (created too if need be),
+/// never following a link: a component that is one, or not a folder, is refused.
+/// Returns: "" or why not.
+std::string make_folders(const std::string& root, const std::string& relative_dir);
 
 } // namespace zshare::node

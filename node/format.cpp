@@ -75,8 +75,10 @@ std::string progress_figures(const ProgressFigures& f) {
         std::snprintf(left, sizeof left, "%d:%02d", int(eta) / 60, int(eta) % 60);
     else
         std::snprintf(left, sizeof left, "--:--");
-    char text[200];
-    std::snprintf(text, sizeof text, "%3.0f%% %s of %s, %s, ETA %s, %s%s",
+    char text[256];
+    const std::string files =
+        f.folder ? std::to_string(f.files_done) + " of " + plural(f.files, "file") + ", " : std::string();
+    std::snprintf(text, sizeof text, "%s%3.0f%% %s of %s, %s, ETA %s, %s%s", files.c_str(),
                   f.size ? 100.0 * double(f.done) / double(f.size) : 100.0, human_bytes(f.done).c_str(),
                   human_bytes(f.size).c_str(), human_rate(f.rate).c_str(), left, plural(f.peers, "peer").c_str(),
                   f.checking ? ", checking the partial file" : "");
@@ -109,7 +111,8 @@ std::string download_summary(const DownloadSummary& s) {
     char timing[64];
     std::snprintf(timing, sizeof timing, "%.3f s", seconds);
     std::string line = "downloaded " + s.remote + " from " + (users.empty() ? "nobody" : users) + " to " + s.local +
-                       " (" + std::to_string(s.size) + " bytes, " + timing + ", " +
+                       " (" + (s.folder ? plural(s.files, "file") + ", " : std::string()) +
+                       std::to_string(s.size) + " bytes, " + timing + ", " +
                        human_rate(double(s.size - s.resumed) / seconds) + ", " + plural(s.users.size(), "peer");
     if (s.resumed > 0)
         line += ", " + std::to_string(s.resumed) + " bytes resumed";

@@ -40,9 +40,13 @@ struct ProgressFigures {
     std::uint64_t size = 0;         ///< bytes in all
     double rate = 0;                ///< bytes per second
     std::size_t peers = 0;          ///< holders still in the download
+    bool folder = false;            ///< a folder: files count too
+    std::size_t files_done = 0;     ///< a folder's files in place
+    std::size_t files = 0;          ///< ... of its files
 };
 
-/// Returns: "45% 1.8 MiB of 4.0 MiB, 95.2 MiB/s, ETA 0:01, 2 peers" (or the stage before).
+/// Returns: "45% 1.8 MiB of 4.0 MiB, 95.2 MiB/s, ETA 0:01, 2 peers" (or the stage before); a
+/// folder's starts with "3 of 120 files, ".
 std::string progress_figures(const ProgressFigures& figures);
 
 /// Returns: "[1] song.ogg  45% 1.8 MiB of 4.0 MiB, ..." cut to fit `width` columns without
@@ -61,10 +65,12 @@ struct DownloadSummary {
     std::uint64_t size = 0;             ///< bytes in the file
     std::uint64_t resumed = 0;          ///< of which found verified in a partial file
     double seconds = 0;                 ///< time taken
+    bool folder = false;                ///< a folder
+    std::size_t files = 0;              ///< a folder's files
 };
 
-/// Returns: "downloaded R from a, b to L (N bytes, 0.123 s, 95.2 MiB/s, 2 peers[, M bytes
-/// resumed])", the rate counting the bytes fetched in this run.
+/// Returns: "downloaded R from a, b to L ([F files, ]N bytes, 0.123 s, 95.2 MiB/s, 2 peers[, M
+/// bytes resumed])", the rate counting the bytes fetched in this run (F for a folder).
 std::string download_summary(const DownloadSummary& summary);
 
 /// Returns: the lines of `list-files`: "<name> : <path>", the path quoted when it holds

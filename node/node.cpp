@@ -158,8 +158,8 @@ void Node::on_started(const StartResult& result) {
     m_repl = Repl::open(m_reactor, "zshare> ", std::move(hooks));
     m_downloads = std::make_unique<DownloadManager>(
         m_context, m_reactor, *m_hasher, *m_writer, *m_repl, m_options.tuning,
-        [this](const Swarm& swarm, std::function<void(const std::string&)> done) {
-            share_download(swarm, std::move(done));
+        [this](const Swarm& swarm, std::size_t index, std::function<void(const std::string&)> done) {
+            share_download(swarm, index, std::move(done));
         });
     m_downloads->on_idle = [this] {
         if (m_quit_asked)
@@ -251,9 +251,10 @@ void Node::on_table_changed() {
         warn("zshare-node: " + problem);
 }
 
-void Node::share_download(const Swarm& swarm, std::function<void(const std::string&)> done) {
+void Node::share_download(const Swarm& swarm, std::size_t index, std::function<void(const std::string&)> done) {
     std::string error;
-    auto saved = share_verified(swarm.spec().local_path, *swarm.content(), m_cache, error);
+    const SwarmFile& file = swarm.files()[index];
+    auto saved = share_verified(file.spec.local_path, *file.content, m_cache, error);
     if (!saved)
         return done(error);
     m_shares.add({*saved});

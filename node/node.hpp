@@ -67,7 +67,8 @@ private:
     void say(const std::string& line);
     void warn(const std::string& line);
     /// Shares a file a download saved, then tells the tracker.
-    void share_download(const Swarm& swarm, std::function<void(const std::string&)> done);
+    /// Shares file `index` of `swarm`, in place now, and announces it.
+    void share_download(const Swarm& swarm, std::size_t index, std::function<void(const std::string&)> done);
 
     // A command under way: the REPL waits for it (node_commands.cpp).
     void begin_pending(std::function<void()> cancel);

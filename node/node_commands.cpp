@@ -37,11 +37,33 @@ Outcome Node::list_users(const std::vector<std::string>&) {
     return Outcome::ok;
 }
 
-Outcome Node::list_files(const std::vector<std::string>& args) {
+Outcome Node::list_files(const std::vector<std::string>& given) {
+    std::vector<std::string> args = given;
     const bool long_form = !args.empty() && args[0] == "-l";
-    if (!args.empty() && !long_form)
+    if (long_form)
+        args.erase(args.begin());
+    if (args.size() > 2 || (!args.empty() && args[0] == "-l"))
         return refuse("usage: " + std::string(find_command("list-files")->usage));
-    for (const auto& line : file_list_lines(m_session->mirror().peers(), long_form))
+    const auto& peers = m_session->mirror().peers();
+    if (args.empty()) {
+        for (const auto& line : file_list_lines(peers, long_form))
+            say(line);
+        return Outcome::ok;
+    }
+    // One user's files, or those under one of its folders.
+    const auto peer = peers.find(args[0]);
+    if (peer == peers.end())
+        return refuse("unknown user '" + args[0] + "' (see list-users)");
+    protocol::PeerInfo only = peer->second;
+    if (args.size() == 2) {
+        std::string dir = args[1];
+        while (dir.size() > 1 && dir.back() == '/')
+            dir.pop_back();
+        std::erase_if(only.files, [&](const protocol::FileEntry& file) { return !relative_inside(file.path, dir); });
+        if (only.files.empty())
+            return refuse(args[0] + " shares no file under " + args[1]);
+    }
+    for (const auto& line : file_list_lines({{peer->first, only}}, long_form))
         say(line);
     return Outcome::ok;
 }
@@ -159,9 +181,13 @@ Outcome Node::download(const std::vector<std::string>& args, bool background) {
     if (const auto* problem = std::get_if<std::string>(&planned))
         return refuse(*problem);
     const DownloadPlan& plan = std::get<DownloadPlan>(planned);
-    const LocalTarget target = local_target(plan.local, plan.remote, m_options.downloads);
+    const LocalTarget target = plan.folder ? local_folder_target(plan.local, plan.remote, m_options.downloads)
+                                           : local_target(plan.local, plan.remote, m_options.downloads);
     if (!target.error.empty())
         return refuse(target.error);
+    if (plan.folder)
+        if (auto problem = make_folders(target.path, ""); !problem.empty())
+            return refuse(problem);
     if (m_downloads->writing(target.path))
         return refuse("a download is already writing " + target.path);
     if (background) {

@@ -2,6 +2,7 @@
 
 #include "file_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -64,8 +65,10 @@ std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, co
         file->m_finished = true; // nothing to save
         return nullptr;
     }
-    file->m_dirty = true; // the state file should exist from the start: resume needs it
-    file->save_state();
+    // No state file yet: the first periodic save writes it. A small file is complete before
+    // that, and costs no state file (and no second sync) at all.
+    file->m_state_written = !file->m_claimed.empty();
+    file->m_dirty = true;
     return file;
 }
 
@@ -93,6 +96,9 @@ void PartialFile::refute(std::uint64_t index) {
 void PartialFile::save_state() {
     if (!m_dirty || !m_fd)
         return;
+    // Until a chunk is verified there is nothing to resume: no state file, no sync.
+    if (!m_state_written && std::find(m_recorded.begin(), m_recorded.end(), 1) == m_recorded.end())
+        return;
     std::ostringstream text;
     text << state_magic << "\n" << m_content_id << " " << m_size << " " << m_chunk_size << "\n";
     for (const auto recorded : m_recorded)
@@ -100,12 +106,17 @@ void PartialFile::save_state() {
     text << (m_recorded.empty() ? "-" : "") << "\n";
     // Data first, then the state that vouches for it.
     ::fdatasync(m_fd.get());
-    if (write_file_atomically(m_state, text.str()).empty())
+    if (write_file_atomically(m_state, text.str()).empty()) {
         m_dirty = false;
+        m_state_written = true;
+    }
 }
 
 std::string PartialFile::finish() {
-    save_state(); // should the rename fail, the partial file is known complete
+    if (m_state_written)
+        save_state(); // should the rename fail, the partial file is known complete
+    else
+        ::fdatasync(m_fd.get()); // the bytes are on disk before the name says they are there
     if (const int error = m_fd.close(); error != 0)
         return "cannot write " + m_part + ": " + std::strerror(error);
     // RENAME_NOREPLACE: a file that appeared at the final path meanwhile is never overwritten.

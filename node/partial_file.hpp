@@ -80,6 +80,7 @@ private:
     std::vector<std::uint8_t> m_recorded;     ///< per chunk: 1 when the state file may say so
     std::vector<std::uint64_t> m_claimed;     ///< what the earlier run's state said
     bool m_dirty = false;                     ///< m_recorded differs from the state file
+    bool m_state_written = false;             ///< a state file exists
     bool m_finished = false;
 };
 

@@ -135,7 +135,9 @@ TEST_CASE("argument kinds per position", "[commands]") {
     CHECK(argument_kind(*find_command("cancel"), 1) == ArgumentKind::none);
     CHECK(argument_kind(*find_command("help"), 0) == ArgumentKind::command);
     CHECK(argument_kind(*find_command("help"), 1) == ArgumentKind::none);
-    CHECK(argument_kind(*find_command("list-files"), 0) == ArgumentKind::none);
+    CHECK(argument_kind(*find_command("list-files"), 0) == ArgumentKind::user);
+    CHECK(argument_kind(*find_command("list-files"), 1) == ArgumentKind::remote_path);
+    CHECK(argument_kind(*find_command("list-files"), 3) == ArgumentKind::none);
 
     for (const char *name : {"list-users", "downloads", "status", "exit", "register-user"}) {
         INFO(name);
@@ -245,7 +247,7 @@ TEST_CASE("an unknown command is refused", "[commands]") {
 TEST_CASE("too few or too many arguments are refused with the usage line", "[commands]") {
     const std::vector<Words> wrong = {
         {"list-users", "x"},
-        {"list-files", "-l", "x"},
+        {"list-files", "-l", "x", "/y", "z"},
         {"register"},
         {"unregister"},
         {"download"},
@@ -287,7 +289,7 @@ TEST_CASE("the help text lists every command", "[commands]") {
         CHECK(text.find("  " + std::string(spec.usage)) != std::string::npos);
         CHECK(text.find("      " + std::string(spec.summary) + "\n") != std::string::npos);
     }
-    CHECK(text.find("list-files [-l] (also: list)") != std::string::npos);
+    CHECK(text.find("list-files [-l] [<user> [<folder>]] (also: list)") != std::string::npos);
     CHECK(text.find("  exit (also: quit)\n") != std::string::npos);
     // In the table's order.
     std::size_t last = 0;

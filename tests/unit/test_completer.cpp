@@ -113,18 +113,18 @@ TEST_CASE("after download: users and other users' file names", "[completer]") {
     CHECK(complete("download l").empty());
 }
 
-TEST_CASE("after download and a user: that user's paths and file names only", "[completer]") {
+TEST_CASE("after download and a user: that user's paths, file names and folders only", "[completer]") {
     LocalFiles local;
     const ChangeDirectory into(local.dir.path);
     const Completer complete;
-    CHECK(complete("download alice ") == Strings{"/docs/my file.txt", "/docs/report.pdf", "/music/song.ogg",
-                                                 "my file.txt", "report.pdf", "song.ogg"});
-    CHECK(complete("download alice /d") == Strings{"/docs/my file.txt", "/docs/report.pdf"});
+    CHECK(complete("download alice ") == Strings{"/docs", "/docs/my file.txt", "/docs/report.pdf", "/music",
+                                                 "/music/song.ogg", "my file.txt", "report.pdf", "song.ogg"});
+    CHECK(complete("download alice /d") == Strings{"/docs", "/docs/my file.txt", "/docs/report.pdf"});
     CHECK(complete("download alice \"/docs/my") == Strings{"/docs/my file.txt"});
     // "song-local.ogg" is here, but it is no file of alice's.
     CHECK(complete("download alice s") == Strings{"song.ogg"});
     CHECK(complete("download alice l").empty());
-    CHECK(complete("download bob ") == Strings{"/srv/song.ogg", "/srv/video.mkv", "song.ogg", "video.mkv"});
+    CHECK(complete("download bob ") == Strings{"/srv", "/srv/song.ogg", "/srv/video.mkv", "song.ogg", "video.mkv"});
     // A user who shares nothing: nothing, not local files.
     CHECK(complete("download albert ").empty());
     CHECK(complete("download albert s").empty());
@@ -196,13 +196,26 @@ TEST_CASE("help completes command names", "[completer]") {
     CHECK(complete("help download ").empty());
 }
 
+TEST_CASE("list-files: users, then that user's folders and files", "[completer]") {
+    LocalFiles local;
+    const ChangeDirectory into(local.dir.path);
+    const Completer complete;
+    CHECK(complete("list-files al") == Strings{"albert", "alice"});
+    CHECK(complete("list al") == Strings{"albert", "alice"});
+    CHECK(complete("list-files alice /m") == Strings{"/music", "/music/song.ogg"});
+    CHECK(complete("list-files -l alice /m") == Strings{"/music", "/music/song.ogg"});
+    // Not a user: no local files either.
+    CHECK(complete("list-files -l s").empty());
+    CHECK(complete("list-files nobody s").empty());
+}
+
 TEST_CASE("nothing for commands without arguments", "[completer]") {
     LocalFiles local;
     const ChangeDirectory into(local.dir.path);
     const Completer complete;
     for (const char *line :
-         {"status ", "status s", "list-users ", "list-users a", "downloads ", "exit ", "quit ", "list-files ",
-          "list-files -", "list ", "register-user ", "register-user a"}) {
+         {"status ", "status s", "list-users ", "list-users a", "downloads ", "exit ", "quit ",
+          "register-user ", "register-user a"}) {
         INFO(line);
         CHECK(complete(line).empty());
     }

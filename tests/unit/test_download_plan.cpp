@@ -132,8 +132,107 @@ TEST_CASE("a file the user does not share", "[download_plan]") {
     CHECK(refusal_of({"alice", ""}) == "alice does not share ");
     // An absolute path is never taken for a file name.
     CHECK(refusal_of({"alice", "/song.ogg"}) == "alice does not share /song.ogg");
-    // Nor a directory for its files.
-    CHECK(refusal_of({"alice", "/docs"}) == "alice does not share /docs");
+    // Nor the start of a folder's name for the folder.
+    CHECK(refusal_of({"alice", "/doc"}) == "alice does not share /doc");
+    CHECK(refusal_of({"alice", "/docs/rep"}) == "alice does not share /docs/rep");
+}
+
+TEST_CASE("a folder: every file under it, at its place inside it", "[download_plan]") {
+    for (const Words &words : {Words{"alice", "/docs"}, Words{"alice", "/docs/"}, Words{"alice", "docs"}}) {
+        INFO(words[1]);
+        const DownloadPlan plan = plan_of(words);
+        CHECK(plan.folder);
+        CHECK(plan.owner == "alice");
+        CHECK(plan.remote == "/docs");
+        REQUIRE(plan.files.size() == 2);
+        CHECK(plan.files[0].relative == "old/report.pdf");
+        CHECK(plan.files[0].content_id == old_report_id);
+        CHECK(plan.files[0].size == 11);
+        CHECK(plan.files[1].relative == "report.pdf");
+        CHECK(plan.files[1].remote == "/docs/report.pdf");
+        // The owner first, then every other holder of the same content.
+        REQUIRE(plan.files[1].sources.size() == 2);
+        CHECK(plan.files[1].sources[0].user == "alice");
+        CHECK(plan.files[1].sources[1].user == "carol");
+        CHECK(plan.files[1].sources[1].path == "/x/report.pdf");
+        CHECK(plan.skipped.empty());
+    }
+    CHECK(plan_of({"alice", "/docs/old"}).files.size() == 1);
+    CHECK(plan_of({"alice", "old", "/tmp/x"}).local == "/tmp/x");
+    CHECK(refusal_of({"alice", "/"}) == "give a folder below / (or the files' paths)");
+}
+
+TEST_CASE("a folder name that names several folders is refused", "[download_plan]") {
+    Peers peers = table();
+    peers["alice"].files.push_back({"/a/old/x.txt", 3, own_id});
+    CHECK(refusal_of({"alice", "old"}, peers) == "'old' names several folders of alice; give the absolute path");
+    CHECK(plan_of({"alice", "/a/old"}, peers).files.size() == 1);
+}
+
+TEST_CASE("a folder's paths that would land outside it are skipped", "[download_plan]") {
+    Peers peers = table();
+    auto& files = peers["alice"].files;
+    files.push_back({"/docs/../etc/passwd", 3, own_id});
+    files.push_back({"/docs/a//b.txt", 3, own_id});
+    files.push_back({"/docs/./c.txt", 3, own_id});
+    files.push_back({"/docs/d/..", 3, own_id});
+    files.push_back({"/docs/no-id.txt", 3, ""});
+    const DownloadPlan plan = plan_of({"alice", "/docs"}, peers);
+    CHECK(plan.files.size() == 2);
+    CHECK(plan.skipped == std::vector<std::string>{"/docs/../etc/passwd", "/docs/a//b.txt", "/docs/./c.txt",
+                                                   "/docs/d/..", "/docs/no-id.txt"});
+}
+
+TEST_CASE("relative_inside: plain names below the folder only", "[download_plan]") {
+    CHECK(relative_inside("/a/b/c", "/a") == "b/c");
+    CHECK(relative_inside("/a/b", "/a") == "b");
+    CHECK(relative_inside("/x", "/") == "x");
+    CHECK_FALSE(relative_inside("/a", "/a"));
+    CHECK_FALSE(relative_inside("/a/", "/a"));
+    CHECK_FALSE(relative_inside("/ab/c", "/a"));
+    CHECK_FALSE(relative_inside("/a/../c", "/a"));
+    CHECK_FALSE(relative_inside("/a/b/../../c", "/a"));
+    CHECK_FALSE(relative_inside("/a/./c", "/a"));
+    CHECK_FALSE(relative_inside("/a/b//c", "/a"));
+    CHECK_FALSE(relative_inside("/a/b/", "/a"));
+}
+
+TEST_CASE("folders_of: every folder a user's files are in", "[download_plan]") {
+    CHECK(folders_of(table().at("alice")) == std::vector<std::string>{"/docs", "/docs/old", "/music"});
+}
+
+TEST_CASE("make_folders makes the way down and follows no link", "[download_plan]") {
+    TempDir dir;
+    const std::string root = dir / "root";
+    CHECK(make_folders(root, "a/b c/d") == "");
+    CHECK(std::filesystem::is_directory(root + "/a/b c/d"));
+    CHECK(make_folders(root, "a/b c") == ""); // there already: fine
+    std::filesystem::create_directory(dir / "outside");
+    std::filesystem::create_directory_symlink(dir / "outside", root + "/link");
+    CHECK(make_folders(root, "link/x") == root + "/link is a link or not a folder: not followed");
+    CHECK_FALSE(std::filesystem::exists(dir / "outside/x"));
+    std::filesystem::create_directory_symlink(dir / "outside", dir / "linked-root");
+    CHECK(make_folders((dir / "linked-root"), "") ==
+          (dir / "linked-root") + " is a link or not a folder: not followed");
+    CHECK(make_folders(root, "a/../x").find("refused folder") == 0);
+}
+
+TEST_CASE("local_folder_target: a folder may be there already, a link or a file may not", "[download_plan]") {
+    TempDir dir;
+    const std::string downloads = dir / "downloads";
+    CHECK(local_folder_target("", "/docs", downloads).path == downloads + "/docs");
+    CHECK(local_folder_target("", "/docs", downloads).error.empty());
+    std::filesystem::create_directories(downloads + "/docs");
+    CHECK(local_folder_target("", "/docs", downloads).error.empty()); // resumed
+    CHECK(local_folder_target((dir / "got"), "/docs", downloads).path == (dir / "got"));
+    CHECK(local_folder_target(downloads, "/docs", downloads).path == downloads + "/docs");
+    std::filesystem::create_directory_symlink(downloads + "/docs", dir / "link");
+    CHECK(local_folder_target((dir / "link"), "/x", downloads).path == (dir / "link/x"));
+    write_file(dir / "file", "x");
+    CHECK(local_folder_target((dir / "file"), "/docs", downloads).error ==
+          (dir / "file") + " already exists and is not a folder; choose another local path");
+    CHECK(local_folder_target((dir / "nowhere/x"), "/docs", downloads).error.find("does not exist") !=
+          std::string::npos);
 }
 
 TEST_CASE("a content id or 8 of its first digits", "[download_plan]") {
@@ -252,7 +351,7 @@ TEST_CASE("naming this node as the user is refused", "[download_plan]") {
 
 TEST_CASE("too few or too many words", "[download_plan]") {
     const std::string usage =
-        "usage: download <user> <remote_path> [<local_path>], or download <file or content "
+        "usage: download <user> <remote_path or folder> [<local_path>], or download <file or content "
         "id> [<local_path>]";
     CHECK(refusal_of({}) == usage);
     CHECK(refusal_of({"alice", "/music/song.ogg", "/tmp/x", "extra"}) == usage);

@@ -28,7 +28,7 @@ TEST_CASE("a refused handshake is tried again on a fresh socket", "[swarm]") {
     Source source{"holder", holder.server->endpoint(), shared->path, holder.holder_keys.public_key};
     bool ended = false;
     Swarm swarm(holder.context, holder.reactor, *holder.hasher, *holder.writer,
-                SwarmSpec{shared->content.id, {source}, dir / "got.bin", shared->path}, holder.tuning(),
+                SwarmSpec::one(shared->content.id, {source}, dir / "got.bin", shared->path), holder.tuning(),
                 [&] { ended = true; });
     // The holder does not know the downloader yet: its gate waits 100 ms, then refuses. After
     // the first refusal the downloader's key appears in the holder's table.
@@ -52,7 +52,7 @@ TEST_CASE("a holder that keeps refusing is dropped with the reason", "[swarm]") 
     Source source{"holder", holder.server->endpoint(), shared->path, holder.holder_keys.public_key};
     bool ended = false;
     Swarm swarm(holder.context, holder.reactor, *holder.hasher, *holder.writer,
-                SwarmSpec{shared->content.id, {source}, dir / "got.bin", shared->path}, holder.tuning(),
+                SwarmSpec::one(shared->content.id, {source}, dir / "got.bin", shared->path), holder.tuning(),
                 [&] { ended = true; });
     REQUIRE(holder.run_until([&] { return ended; }));
     CHECK(swarm.state() == Swarm::State::failed);
@@ -70,7 +70,7 @@ TEST_CASE("a holder without the key its row lists is dropped at once", "[swarm]"
     Source source{"holder", holder.server->endpoint(), shared->path, protocol::make_key_pair().public_key};
     bool ended = false;
     Swarm swarm(holder.context, holder.reactor, *holder.hasher, *holder.writer,
-                SwarmSpec{shared->content.id, {source}, dir / "got.bin", shared->path}, holder.tuning(),
+                SwarmSpec::one(shared->content.id, {source}, dir / "got.bin", shared->path), holder.tuning(),
                 [&] { ended = true; });
     REQUIRE(holder.run_until([&] { return ended; }));
     CHECK(swarm.state() == Swarm::State::failed);

@@ -28,7 +28,7 @@ std::unique_ptr<Swarm> swarm_for(LocalHolder& holder, const std::string& remote,
     const auto shared = holder.shares.find(remote);
     REQUIRE(shared);
     return std::make_unique<Swarm>(holder.context, holder.reactor, *holder.hasher, *holder.writer,
-                                   SwarmSpec{shared->content.id, {holder.source(remote)}, local, remote}, tuning,
+                                   SwarmSpec::one(shared->content.id, {holder.source(remote)}, local, remote), tuning,
                                    [&ended] { ended = true; });
 }
 } // namespace
