@@ -9,6 +9,8 @@ namespace zshare::node {
 
 namespace {
 constexpr auto progress_interval = std::chrono::milliseconds(250);
+/// How long table changes are gathered before the downloads follow them.
+constexpr auto follow_delay = std::chrono::milliseconds(100);
 
 ProgressFigures figures_of(unsigned id, const Swarm& swarm) {
     ProgressFigures f;
@@ -40,6 +42,18 @@ DownloadManager::DownloadManager(zmq::context_t& context, Reactor& reactor, Hash
       m_share(std::move(share)) {
     m_progress = Reactor::Timer(m_reactor, [this] { show_progress(); });
     m_reaper = Reactor::Timer(m_reactor, [this] { reap(); });
+    m_follow = Reactor::Timer(m_reactor, [this] {
+        if (m_mirror)
+            follow(*m_mirror, m_self);
+    });
+}
+
+void DownloadManager::table_changed(const Mirror& mirror, const std::string& self) {
+    m_mirror = &mirror;
+    m_self = self;
+    if (m_transfers.empty())
+        return;
+    m_follow.arm_no_later_than(Reactor::Clock::now() + follow_delay);
 }
 
 std::string DownloadManager::add_folder_file(Transfer& transfer, const PlannedFile& file) {

@@ -47,8 +47,13 @@ public:
     void stop_all();
 
     /// Makes the holders of every download follow the table: users who share the content
-    /// join; those who stopped sharing it in the same tracker run, or moved, leave.
+    /// join; those who stopped sharing it in the same tracker run, or moved, leave; files
+    /// that appeared in a folder being downloaded join it.
     void follow(const Mirror& mirror, const std::string& self);
+    /// The table changed: follow() it soon. Changes come in bursts (a folder's files being
+    /// announced one by one), and following costs a pass over the table, so one pass serves
+    /// every change of the last few milliseconds.
+    void table_changed(const Mirror& mirror, const std::string& self);
 
     /// Returns: "[<id>] <remote> <progress> -> <local>" for each download.
     std::vector<std::string> lines() const;
@@ -103,6 +108,9 @@ private:
     bool m_any_failed = false;
     Reactor::Timer m_progress; ///< the live line, every 250 ms
     Reactor::Timer m_reaper;   ///< removes ended downloads, from the loop
+    Reactor::Timer m_follow;   ///< follows the table after a burst of changes
+    const Mirror* m_mirror = nullptr; ///< the table to follow, and this node's name in it
+    std::string m_self;
 };
 
 } // namespace zshare::node

@@ -243,7 +243,7 @@ void Node::on_table_changed() {
     if (m_gate)
         m_gate->on_table_changed();
     if (m_downloads)
-        m_downloads->follow(m_session->mirror(), m_options.name);
+        m_downloads->table_changed(m_session->mirror(), m_options.name);
     if (m_options.peers_file.empty())
         return;
     if (auto problem = write_file_atomically(m_options.peers_file, peers_file_text(m_session->mirror()));

@@ -32,6 +32,10 @@ TrackerSession::TrackerSession(zmq::context_t& context, Reactor& reactor, Sessio
     m_ping_timer = Reactor::Timer(m_reactor, [this] { on_ping_time(); });
     m_silence_timer = Reactor::Timer(m_reactor, [this] { on_silence_check(); });
     m_announce_timer = Reactor::Timer(m_reactor, [this] { on_announce_deadline(); });
+    m_update_timer = Reactor::Timer(m_reactor, [this] {
+        if (m_state == SessionState::registered)
+            send_update();
+    });
     // Any reply proves the request path: the silence that would make the tracker unreachable
     // starts again from here.
     m_requests.on_reply = [this] {
@@ -191,6 +195,15 @@ void TrackerSession::send_update() {
     if (m_update_out || std::none_of(m_announcements.begin(), m_announcements.end(),
                                      [&](const Announcement& a) { return a.wanted > m_carried_out; }))
         return;
+    // Each UpdateFiles carries the whole list, and every node's table takes it in: while files
+    // keep arriving, a few a second, not one per round trip (which costs the tracker and every
+    // node a pass over a list that grows with each file).
+    const auto now = Reactor::Clock::now();
+    if (now < m_next_update) {
+        m_update_timer.arm_no_later_than(m_next_update);
+        return;
+    }
+    m_next_update = now + update_spacing;
     m_update_out = true;
     const std::uint64_t carried = m_announced;
     m_carried_out = carried;

@@ -130,6 +130,9 @@ private:
     Reactor::Timer m_ping_timer;
     Reactor::Timer m_silence_timer;
     Reactor::Timer m_announce_timer;
+    Reactor::Timer m_update_timer;              ///< the next UpdateFiles, once spaced enough
+    Reactor::Clock::time_point m_next_update{}; ///< no UpdateFiles leaves before this
+    static constexpr auto update_spacing = std::chrono::milliseconds(100);
 };
 
 } // namespace zshare::node
