@@ -53,7 +53,8 @@ int write_all(int fd, const std::string& text) {
                          [&](std::size_t done) { return ::write(fd, text.data() + done, text.size() - done); });
 }
 
-std::string write_file_atomically(const std::string& path, const std::string& text, unsigned mode) {
+std::string write_file_atomically(const std::string& path, const std::string& text, unsigned mode,
+                                  Durability durability) {
     const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
     UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
                        static_cast<mode_t>(mode)));
@@ -62,7 +63,7 @@ std::string write_file_atomically(const std::string& path, const std::string& te
     int error = write_at(fd.get(), text.data(), text.size(), 0);
     // The data must be on disk before the rename makes it the file: otherwise a crash could
     // leave the new name holding nothing.
-    if (error == 0 && ::fdatasync(fd.get()) != 0)
+    if (error == 0 && durability == Durability::synced && ::fdatasync(fd.get()) != 0)
         error = errno;
     if (error == 0)
         error = fd.close();

@@ -30,6 +30,9 @@ ProgressFigures figures_of(unsigned id, const Swarm& swarm) {
     return f;
 }
 
+/// Returns: "[<id>] " for a background download (its lines say which it is), else "".
+std::string tag_of(unsigned id, bool background) { return background ? "[" + std::to_string(id) + "] " : ""; }
+
 std::string parent_of(const std::string& relative) {
     const auto slash = relative.rfind('/');
     return slash == std::string::npos ? std::string() : relative.substr(0, slash);
@@ -86,7 +89,7 @@ unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& loc
         spec.folder = true;
         spec.label = plan.remote;
         for (const auto& path : plan.skipped)
-            m_repl.err("warning: skipping " + path + ": not a plain path inside " + plan.remote);
+            m_repl.err("warning: skipping " + path);
         for (const auto& file : plan.files) {
             transfer.relatives.insert(file.relative);
             if (auto problem = make_folders(local, parent_of(file.relative)); !problem.empty()) {
@@ -133,11 +136,10 @@ void DownloadManager::on_end(unsigned id) {
     if (it == m_transfers.end())
         return;
     Transfer& transfer = it->second;
-    transfer.ended = true;
     const Swarm& swarm = *transfer.swarm;
     if (!transfer.background)
         m_repl.status("");
-    const std::string tag = transfer.background ? "[" + std::to_string(id) + "] " : "";
+    const std::string tag = tag_of(id, transfer.background);
     if (swarm.state() == Swarm::State::failed) {
         std::error_code ec;
         const std::string& local = transfer.local;
@@ -175,7 +177,7 @@ void DownloadManager::settle_if_shared(unsigned id) {
     Transfer& transfer = it->second;
     if (!transfer.saving || transfer.sharing > 0 || transfer.over)
         return;
-    const std::string tag = transfer.background ? "[" + std::to_string(id) + "] " : "";
+    const std::string tag = tag_of(id, transfer.background);
     if (!transfer.share_error.empty())
         m_repl.err("error: " + tag + "downloaded, but could not register it: " + transfer.share_error);
     finish(id, transfer.share_error.empty() && !transfer.misplaced);
@@ -226,10 +228,33 @@ void DownloadManager::stop_all() {
 
 void DownloadManager::follow(const Mirror& mirror, const std::string& self) {
     const auto& peers = mirror.peers();
-    const auto holders = holders_by_content(peers, self);
+    const auto running = [](const Transfer& transfer) {
+        return transfer.swarm && transfer.swarm->state() == Swarm::State::running;
+    };
+    // Files that appeared in a folder meanwhile join it first, so that they are followed too.
+    for (auto& [id, transfer] : m_transfers) {
+        if (!running(transfer) || transfer.owner.empty())
+            continue;
+        if (const auto owner = peers.find(transfer.owner); owner != peers.end())
+            for (const auto& file : files_under(transfer.owner, owner->second, transfer.remote, nullptr))
+                if (!transfer.relatives.count(file.relative))
+                    if (auto problem = add_folder_file(transfer, file); !problem.empty()) {
+                        m_repl.err("error: " + problem);
+                        transfer.misplaced = true;
+                    }
+    }
+    // The holders of what the downloads fetch, and nothing else: a pass over the table, but no
+    // copy of it.
+    std::unordered_set<std::string> wanted;
+    for (const auto& [id, transfer] : m_transfers)
+        if (running(transfer))
+            for (const auto& file : transfer.swarm->files())
+                if (!file.over())
+                    wanted.insert(file.spec.content_id);
+    const auto holders = holders_by_content(peers, self, &wanted);
     const std::vector<Source> none;
     for (auto& [id, transfer] : m_transfers) {
-        if (!transfer.swarm || transfer.swarm->state() != Swarm::State::running)
+        if (!running(transfer))
             continue;
         Swarm& swarm = *transfer.swarm;
         // A holder that moved, or came back with a new key, is dropped: it joins again below
@@ -243,15 +268,6 @@ void DownloadManager::follow(const Mirror& mirror, const std::string& self) {
             else if (row->second.key != holder.key)
                 swarm.drop_source(holder.user, holder.user + " has a new key");
         }
-        // Files that appeared in the folder meanwhile join it.
-        if (!transfer.owner.empty())
-            if (const auto owner = peers.find(transfer.owner); owner != peers.end())
-                for (const auto& file : files_under(transfer.owner, owner->second, transfer.remote, peers, self))
-                    if (!transfer.relatives.count(file.relative))
-                        if (auto problem = add_folder_file(transfer, file); !problem.empty()) {
-                            m_repl.err("error: " + problem);
-                            transfer.misplaced = true;
-                        }
         // Holders are matched by user: one that shares the content under another path, too,
         // is still a holder. After a tracker restart the table fills again only as holders
         // register again, so there an absent holder proves nothing: the swarm's own timeouts

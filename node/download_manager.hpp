@@ -83,7 +83,6 @@ private:
         std::string remote;           ///< a folder's path there
         std::set<std::string> relatives; ///< a folder's files, by path inside it
         unsigned sharing = 0;         ///< saved files being registered
-        bool ended = false;           ///< the swarm is over
         std::string share_error;      ///< the first file that could not be registered
         bool misplaced = false;       ///< a folder's file could not be given its place
     };

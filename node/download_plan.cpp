@@ -78,14 +78,14 @@ std::vector<Source> holders_of(const std::string& content_id, const std::map<std
     return sources;
 }
 
-std::unordered_map<std::string, std::vector<Source>> holders_by_content(const std::map<std::string, PeerInfo>& peers,
-                                                                        const std::string& self) {
-    std::unordered_map<std::string, std::vector<Source>> index;
+HolderIndex holders_by_content(const std::map<std::string, PeerInfo>& peers, const std::string& self,
+                               const std::unordered_set<std::string>* wanted) {
+    HolderIndex index;
     for (const auto& [name, peer] : peers) {
         if (name == self)
             continue;
         for (const auto& file : peer.files) {
-            if (file.content_id.empty())
+            if (file.content_id.empty() || (wanted && !wanted->count(file.content_id)))
                 continue;
             auto& sources = index[file.content_id];
             if (sources.empty() || sources.back().user != name)
@@ -115,9 +115,7 @@ std::vector<std::string> folders_of(const PeerInfo& peer) {
 }
 
 std::vector<PlannedFile> files_under(const std::string& owner, const PeerInfo& peer, const std::string& dir,
-                                     const std::map<std::string, PeerInfo>& peers, const std::string& self,
-                                     std::vector<std::string>* skipped) {
-    const auto holders = holders_by_content(peers, self);
+                                     const HolderIndex* holders, std::vector<std::string>* skipped) {
     const std::string prefix = dir == "/" ? dir : dir + "/";
     std::vector<PlannedFile> files;
     std::set<std::string> relatives;
@@ -126,14 +124,19 @@ std::vector<PlannedFile> files_under(const std::string& owner, const PeerInfo& p
             continue;
         const auto relative = relative_inside(file.path, dir);
         // A path that would land outside the folder (".."), or unverifiable, or listed twice.
-        if (!relative || file.content_id.empty() || !relatives.insert(*relative).second) {
+        const char* problem = !relative                           ? "not a plain path inside the folder"
+                              : file.content_id.empty()           ? "listed without a content id: it cannot be verified"
+                              : !relatives.insert(*relative).second ? "listed twice"
+                                                                  : nullptr;
+        if (problem) {
             if (skipped)
-                skipped->push_back(file.path);
+                skipped->push_back(file.path + ": " + problem);
             continue;
         }
         PlannedFile planned{file.content_id, file.path, *relative, file.size, {}};
         planned.sources.push_back({owner, peer.endpoint, file.path, peer.key});
-        if (const auto others = holders.find(file.content_id); others != holders.end())
+        if (const auto others = holders ? holders->find(file.content_id) : HolderIndex::const_iterator();
+            holders && others != holders->end())
             for (const auto& source : others->second)
                 if (source.user != owner)
                     planned.sources.push_back(source);
@@ -177,7 +180,7 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
         plan.content_id = by_id.begin()->first;
         for (const auto& [name, peer] : peers)
             for (const auto& file : peer.files)
-                if (file.content_id == plan.content_id)
+                if (name != self && file.content_id == plan.content_id && plan.size == 0)
                     plan.size = file.size;
         plan.sources = holders_of(plan.content_id, peers, self);
         if (words.size() > 1)
@@ -216,7 +219,8 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
         plan.folder = true;
         plan.owner = user;
         plan.remote = dir;
-        plan.files = files_under(user, peer->second, dir, peers, self, &plan.skipped);
+        const auto holders = holders_by_content(peers, self);
+        plan.files = files_under(user, peer->second, dir, &holders, &plan.skipped);
         if (plan.files.empty() && plan.skipped.empty())
             return user + " does not share " + remote;
         if (words.size() > 2)
@@ -239,8 +243,10 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
     return plan;
 }
 
-LocalTarget local_target(const std::string& given, const std::string& remote, const std::string& downloads_dir) {
-    LocalTarget target;
+namespace {
+/// Returns: where `remote` goes: `given`, or inside it when it is a directory, or inside the
+/// downloads directory (made if need be) when none is given; absolute and normalised.
+std::string target_path(const std::string& given, const std::string& remote, const std::string& downloads_dir) {
     std::error_code ec;
     std::string local = given;
     if (local.empty()) {
@@ -250,7 +256,14 @@ LocalTarget local_target(const std::string& given, const std::string& remote, co
     } else if (fs::is_directory(local, ec)) {
         local = (fs::path(local) / basename_of(remote)).string();
     }
-    target.path = fs::absolute(local, ec).lexically_normal().string();
+    return fs::absolute(local, ec).lexically_normal().string();
+}
+} // namespace
+
+LocalTarget local_target(const std::string& given, const std::string& remote, const std::string& downloads_dir) {
+    LocalTarget target;
+    std::error_code ec;
+    target.path = target_path(given, remote, downloads_dir);
     const fs::path parent = fs::path(target.path).parent_path();
     if (!fs::is_directory(parent, ec))
         target.error = "cannot save to " + target.path + ": the folder " + parent.string() + " does not exist";
@@ -259,19 +272,20 @@ LocalTarget local_target(const std::string& given, const std::string& remote, co
     return target;
 }
 
-LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir) {
+LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir,
+                                const std::vector<PlannedFile>& files) {
     LocalTarget target;
     std::error_code ec;
-    std::string local = given;
-    if (local.empty()) {
-        fs::create_directories(downloads_dir, ec);
-        local = (fs::path(downloads_dir) / basename_of(remote)).string();
-    } else if (fs::is_directory(local, ec)) {
-        local = (fs::path(local) / basename_of(remote)).string();
-    }
-    target.path = fs::absolute(local, ec).lexically_normal().string();
-    while (target.path.size() > 1 && target.path.back() == '/')
-        target.path.pop_back();
+    target.path = without_trailing_slash(target_path(given, remote, downloads_dir));
+    // An existing <local> receives the folder inside it, unless it is the folder itself from
+    // an earlier run of the same download (it did not exist then): nothing of that name in
+    // it, but some of the folder's own files or subfolders.
+    if (!given.empty() && fs::is_directory(given, ec) && !fs::exists(fs::symlink_status(target.path, ec)))
+        for (const auto& file : files)
+            if (fs::exists(fs::symlink_status(fs::path(given) / file.relative.substr(0, file.relative.find('/')), ec))) {
+                target.path = without_trailing_slash(fs::absolute(given, ec).lexically_normal().string());
+                break;
+            }
     const fs::path parent = fs::path(target.path).parent_path();
     const auto status = fs::symlink_status(target.path, ec);
     if (!fs::is_directory(parent, ec))

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <variant>
 #include <vector>
 
@@ -44,19 +45,23 @@ struct DownloadPlan {
     bool folder = false;         ///< a folder: `files`, not `content_id`
     std::string owner;           ///< the folder's user
     std::vector<PlannedFile> files;   ///< the folder's files
-    std::vector<std::string> skipped; ///< the folder's paths refused (they would land outside it)
+    std::vector<std::string> skipped; ///< the folder's files refused: "<path>: <why>"
 };
 
 /// Returns: `path` relative to the folder `dir` when it lies inside it, every component a
 /// plain name (no "", "." or ".."): what a folder download may write; nothing otherwise.
 std::optional<std::string> relative_inside(const std::string& path, const std::string& dir);
 
+/// Every holder of every content in the table but `self`, one Source per user (its first path
+/// for it), by content id: what holders_of() says for each, in one pass.
+using HolderIndex = std::unordered_map<std::string, std::vector<Source>>;
+
 /// Returns: the files `owner` (row `peer`) shares under folder `dir`, in path order, each
-/// with every holder of its content (the owner first); those whose path is unsafe go to
-/// `skipped`.
+/// with the owner as its first holder and, when `holders` is given, every other holder of its
+/// content; those refused (a path that is not plain, no content id, listed twice) go to
+/// `skipped` as "<path>: <why>".
 std::vector<PlannedFile> files_under(const std::string& owner, const protocol::PeerInfo& peer, const std::string& dir,
-                                     const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self,
-                                     std::vector<std::string>* skipped = nullptr);
+                                     const HolderIndex* holders, std::vector<std::string>* skipped = nullptr);
 
 /// Returns: the folders `peer` shares files under (every ancestor of every path but "/").
 std::vector<std::string> folders_of(const protocol::PeerInfo& peer);
@@ -71,10 +76,10 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
 std::vector<Source> holders_of(const std::string& content_id,
                                const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self);
 
-/// Returns: every holder of every content in the table but `self`, one Source per user (its
-/// first path for it), by content id: what holders_of() says for each, in one pass.
-std::unordered_map<std::string, std::vector<Source>>
-holders_by_content(const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self);
+/// Returns: the HolderIndex of `peers` for every content, or only for those in `wanted` when
+/// it is given (following the table for a download needs the download's contents only).
+HolderIndex holders_by_content(const std::map<std::string, protocol::PeerInfo>& peers, const std::string& self,
+                               const std::unordered_set<std::string>* wanted = nullptr);
 
 /// Where a download goes: `given` (a file path, or an existing directory that receives
 /// `remote`'s file name), or the downloads directory (created if need be, the only one that
@@ -85,9 +90,11 @@ struct LocalTarget {
 };
 LocalTarget local_target(const std::string& given, const std::string& remote, const std::string& downloads_dir);
 
-/// Where a folder download goes: like local_target(), but the folder may exist already (a
-/// real folder, not a link: an earlier run of the same download, resumed).
-LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir);
+/// Where a folder download of `files` goes: like local_target(), but the folder may exist
+/// already (a real folder, not a link: an earlier run of the same download, resumed), and a
+/// `given` folder that holds some of `files` already is taken as that earlier run's.
+LocalTarget local_folder_target(const std::string& given, const std::string& remote, const std::string& downloads_dir,
+                                const std::vector<PlannedFile>& files = {});
 
 /// Creates the folders of `relative_dir` ("a/b") under `root` (created too if need be),
 /// never following a link: a component that is one, or not a folder, is refused.

@@ -35,7 +35,9 @@ void ManifestCache::store(const std::string& path, const struct stat& info, cons
         return;
     std::error_code ec;
     std::filesystem::create_directories(m_directory + "/manifests", ec);
-    (void)write_file_atomically(entry, *content.encoded); // a cache that cannot be written only costs time
+    // A cache that cannot be written, or loses an entry, only costs time: not worth a flush to
+    // disk per file (a folder's thousands of files would each wait for one).
+    (void)write_file_atomically(entry, *content.encoded, 0644, Durability::cached);
 }
 
 std::optional<Content> ManifestCache::content_of(const std::string& path, int fd, const struct stat& info,

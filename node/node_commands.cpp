@@ -181,7 +181,7 @@ Outcome Node::download(const std::vector<std::string>& args, bool background) {
     if (const auto* problem = std::get_if<std::string>(&planned))
         return refuse(*problem);
     const DownloadPlan& plan = std::get<DownloadPlan>(planned);
-    const LocalTarget target = plan.folder ? local_folder_target(plan.local, plan.remote, m_options.downloads)
+    const LocalTarget target = plan.folder ? local_folder_target(plan.local, plan.remote, m_options.downloads, plan.files)
                                            : local_target(plan.local, plan.remote, m_options.downloads);
     if (!target.error.empty())
         return refuse(target.error);

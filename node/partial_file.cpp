@@ -49,7 +49,8 @@ std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, co
 
     // The state of an earlier run of the same content: what it claims is kept (and checked).
     std::string text, ignored;
-    if (read_whole_file(file->m_state, text, ignored)) {
+    const bool state_found = read_whole_file(file->m_state, text, ignored);
+    if (state_found) {
         auto state = parse_partial_state(text, chunks);
         if (state && state->content_id == content.id && state->size == file->m_size &&
             state->chunk_size == file->m_chunk_size) {
@@ -67,7 +68,7 @@ std::unique_ptr<PartialFile> PartialFile::open(const std::string& final_path, co
     }
     // No state file yet: the first periodic save writes it. A small file is complete before
     // that, and costs no state file (and no second sync) at all.
-    file->m_state_written = !file->m_claimed.empty();
+    file->m_state_written = state_found; // one found is rewritten (or removed) in its turn
     file->m_dirty = true;
     return file;
 }
@@ -122,7 +123,8 @@ std::string PartialFile::finish() {
     // RENAME_NOREPLACE: a file that appeared at the final path meanwhile is never overwritten.
     if (::renameat2(AT_FDCWD, m_part.c_str(), AT_FDCWD, m_final.c_str(), RENAME_NOREPLACE) != 0)
         return "cannot move " + m_part + " to " + m_final + ": " + std::strerror(errno);
-    ::unlink(m_state.c_str());
+    if (m_state_written)
+        ::unlink(m_state.c_str());
     m_finished = true;
     return {};
 }

@@ -72,7 +72,10 @@ std::optional<SharedFile> share_verified(const std::string& path, const Content&
         error = "cannot share " + path + ": it changed after the download";
         return std::nullopt;
     }
-    cache.store(path, info, content);
+    // A file of one chunk is hashed again faster than its cache entry is written now (a
+    // folder's thousands of small files would each cost a file in the cache).
+    if (content.chunks() > 1)
+        cache.store(path, info, content);
     std::error_code ec;
     const auto canonical = fs::canonical(path, ec);
     return SharedFile{ec ? path : canonical.string(), content.manifest.size, info.st_dev, info.st_ino, content};

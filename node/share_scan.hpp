@@ -42,7 +42,8 @@ Collected collect_files(const std::vector<std::string>& paths, const ManifestCac
 Collected collect_files(const std::vector<std::string>& paths);
 
 /// Returns: the registration of a file this node just downloaded and verified as `content`
-/// (its manifest is recorded in `cache` instead of being made again); or nothing, with `error`.
+/// (its manifest is recorded in `cache`, when it has more than one chunk, instead of being
+/// made again); or nothing, with `error`.
 std::optional<SharedFile> share_verified(const std::string& path, const Content& content,
                                          const ManifestCache& cache, std::string& error);
 

@@ -179,8 +179,11 @@ TEST_CASE("a folder's paths that would land outside it are skipped", "[download_
     files.push_back({"/docs/no-id.txt", 3, ""});
     const DownloadPlan plan = plan_of({"alice", "/docs"}, peers);
     CHECK(plan.files.size() == 2);
-    CHECK(plan.skipped == std::vector<std::string>{"/docs/../etc/passwd", "/docs/a//b.txt", "/docs/./c.txt",
-                                                   "/docs/d/..", "/docs/no-id.txt"});
+    CHECK(plan.skipped == std::vector<std::string>{"/docs/../etc/passwd: not a plain path inside the folder",
+                                                   "/docs/a//b.txt: not a plain path inside the folder",
+                                                   "/docs/./c.txt: not a plain path inside the folder",
+                                                   "/docs/d/..: not a plain path inside the folder",
+                                                   "/docs/no-id.txt: listed without a content id: it cannot be verified"});
 }
 
 TEST_CASE("relative_inside: plain names below the folder only", "[download_plan]") {
@@ -228,6 +231,12 @@ TEST_CASE("local_folder_target: a folder may be there already, a link or a file 
     CHECK(local_folder_target(downloads, "/docs", downloads).path == downloads + "/docs");
     std::filesystem::create_directory_symlink(downloads + "/docs", dir / "link");
     CHECK(local_folder_target((dir / "link"), "/x", downloads).path == (dir / "link/x"));
+    // A <local> made by an earlier run of the same download is that folder, resumed.
+    const std::vector<PlannedFile> files{{"id", "/docs/sub/a.txt", "sub/a.txt", 1, {}}};
+    std::filesystem::create_directories(dir / "mine/sub");
+    CHECK(local_folder_target(dir / "mine", "/docs", downloads, files).path == dir / "mine");
+    std::filesystem::create_directories(dir / "other");
+    CHECK(local_folder_target(dir / "other", "/docs", downloads, files).path == dir / "other/docs");
     write_file(dir / "file", "x");
     CHECK(local_folder_target((dir / "file"), "/docs", downloads).error ==
           (dir / "file") + " already exists and is not a folder; choose another local path");
