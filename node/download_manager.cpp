@@ -82,7 +82,8 @@ unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& loc
     transfer.local = local;
     SwarmSpec spec;
     if (plan.folder) {
-        if (std::filesystem::is_directory(local, ec))
+        // (The node made the folder before: one with nothing in it has nothing to resume.)
+        if (std::filesystem::is_directory(local, ec) && !std::filesystem::is_empty(local, ec))
             m_repl.err("zshare-node: resuming into " + local + ": files already there are checked, not fetched");
         transfer.owner = plan.owner;
         transfer.remote = plan.remote;

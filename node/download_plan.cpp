@@ -146,6 +146,24 @@ std::vector<PlannedFile> files_under(const std::string& owner, const PeerInfo& p
     return files;
 }
 
+std::variant<Folder, std::string> folder_named(const std::string& user, const PeerInfo& peer,
+                                               const std::string& word) {
+    std::string dir = without_trailing_slash(word);
+    if (dir.empty())
+        return std::string();
+    if (dir.front() == '/')
+        return Folder{dir};
+    std::vector<std::string> named;
+    for (const auto& folder : folders_of(peer))
+        if (basename_of(folder) == dir)
+            named.push_back(folder);
+    if (named.size() > 1)
+        return "'" + word + "' names several folders of " + user + "; give the absolute path";
+    if (named.empty())
+        return std::string();
+    return Folder{named.front()};
+}
+
 std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::string>& words,
                                                       const std::map<std::string, PeerInfo>& peers,
                                                       const std::string& self) {
@@ -200,20 +218,12 @@ std::variant<DownloadPlan, std::string> plan_download(const std::vector<std::str
             matches.push_back(&file);
     if (matches.empty()) {
         // A folder: by its path, or by a name that names one of the user's folders.
-        std::string dir = without_trailing_slash(remote);
-        if (dir.empty())
+        auto folder = folder_named(user, peer->second, remote);
+        if (const auto* problem = std::get_if<std::string>(&folder); problem && !problem->empty())
+            return *problem;
+        if (std::holds_alternative<std::string>(folder))
             return user + " does not share " + remote;
-        if (dir.front() != '/') {
-            std::vector<std::string> named;
-            for (const auto& folder : folders_of(peer->second))
-                if (basename_of(folder) == dir)
-                    named.push_back(folder);
-            if (named.size() > 1)
-                return "'" + remote + "' names several folders of " + user + "; give the absolute path";
-            if (named.empty())
-                return user + " does not share " + remote;
-            dir = named.front();
-        }
+        const std::string dir = std::get<Folder>(folder).path;
         if (dir == "/")
             return "give a folder below / (or the files' paths)";
         plan.folder = true;

@@ -63,6 +63,17 @@ using HolderIndex = std::unordered_map<std::string, std::vector<Source>>;
 std::vector<PlannedFile> files_under(const std::string& owner, const protocol::PeerInfo& peer, const std::string& dir,
                                      const HolderIndex* holders, std::vector<std::string>* skipped = nullptr);
 
+/// A folder of a user's, by its absolute path.
+struct Folder {
+    std::string path;
+};
+
+/// Returns: the folder `word` names among those of `user` (row `peer`): an absolute path as
+/// it is (trailing slashes dropped), or a name that is the last component of exactly one of
+/// that user's folders; else "" when it names none, or why it is ambiguous.
+std::variant<Folder, std::string> folder_named(const std::string& user, const protocol::PeerInfo& peer,
+                                               const std::string& word);
+
 /// Returns: the folders `peer` shares files under (every ancestor of every path but "/").
 std::vector<std::string> folders_of(const protocol::PeerInfo& peer);
 

@@ -56,9 +56,10 @@ Outcome Node::list_files(const std::vector<std::string>& given) {
         return refuse("unknown user '" + args[0] + "' (see list-users)");
     protocol::PeerInfo only = peer->second;
     if (args.size() == 2) {
-        std::string dir = args[1];
-        while (dir.size() > 1 && dir.back() == '/')
-            dir.pop_back();
+        const auto folder = folder_named(args[0], peer->second, args[1]);
+        if (const auto* problem = std::get_if<std::string>(&folder); problem && !problem->empty())
+            return refuse(*problem);
+        const std::string dir = std::holds_alternative<Folder>(folder) ? std::get<Folder>(folder).path : args[1];
         std::erase_if(only.files, [&](const protocol::FileEntry& file) { return !relative_inside(file.path, dir); });
         if (only.files.empty())
             return refuse(args[0] + " shares no file under " + args[1]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local zshare demo: a tracker, a tap watching its events, three nodes; alice shares a folder,
-# bob downloads a file from her (and shares what he saved), carol fetches another by its name.
+# bob downloads a file from her (and shares what he saved), carol fetches another by its name
+# and a whole folder.
 # Secure, as zshare always is: the tracker makes its key pair, prints its public key, and the
 # tap and the nodes are given it (each node makes a key pair of its own on first use).
 # Everything runs on loopback in a temporary directory and is stopped and removed at the end.
@@ -43,6 +44,9 @@ wait_for "$work/tap.out" "end peers"
 mkdir -p "$work/alice" "$work/bob" "$work/carol"
 head -c $((32 << 20)) /dev/urandom >"$work/alice/dataset.bin"
 echo "hello from alice" >"$work/alice/hello.txt"
+mkdir -p "$work/alice/photos/2026/summer" "$work/alice/photos/2025"
+for i in 1 2 3; do head -c $((200 << 10)) /dev/urandom >"$work/alice/photos/2026/summer/beach $i.jpg"; done
+head -c $((300 << 10)) /dev/urandom >"$work/alice/photos/2025/snow.jpg"
 
 say "alice shares her folder and stays online"
 mkfifo "$work/alice.in"
@@ -57,11 +61,12 @@ printf '%s\n' list-users list-files "download alice $work/alice/dataset.bin" |
     (cd "$work/bob" && "$node_bin" --tracker "$tracker" "${keys[@]}" --name bob --peers-file peers.txt)
 echo "bob's peers file while he was online:"; cat "$work/bob/peers.txt"
 
-say "carol downloads hello.txt (the one user who shares it) while bob is gone"
-printf '%s\n' "download hello.txt" list-files |
+say "carol downloads hello.txt (the one user who shares it) and alice's photos folder, while bob is gone"
+printf '%s\n' "download hello.txt" "list-files alice photos" "download alice photos" list-files |
     (cd "$work/carol" && "$node_bin" --tracker "$tracker" "${keys[@]}" --name carol)
 
 cmp "$work/alice/dataset.bin" "$work/bob/downloads/dataset.bin" && echo "bob's copy is identical to alice's"
+diff -r "$work/alice/photos" "$work/carol/downloads/photos" && echo "carol's copy of the photos folder is identical to alice's"
 
 exec 3>&- # alice's input ends: she disconnects
 wait_for "$work/tap.out" "UnregisterPeer alice"

@@ -78,9 +78,11 @@ TEST_CASE("a folder by its name to a folder of ones choosing, and list-files ref
     auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "docs"});
     fs::create_directories(dir / "bob/here");
     const auto run = run_script(tracker, "bob", dir / "bob",
-                                "list-files alice /nowhere\nlist-files nobody\ndownload alice docs here\n");
+                                "list-files alice docs\nlist-files alice /nowhere\nlist-files nobody\n"
+                                "download alice docs here\n");
     INFO(run.err);
     CHECK(run.status == 1); // for the refused list-files
+    CHECK(run.out.find("alice : " + dir.path + "/alice/docs/sub/b.txt") != std::string::npos); // by its name
     CHECK(run.err.find("error: alice shares no file under /nowhere") != std::string::npos);
     CHECK(run.err.find("error: unknown user 'nobody' (see list-users)") != std::string::npos);
     check_tree(dir / "bob/here/docs", tree);
