@@ -71,14 +71,7 @@ fi
 
 # The sources and one copy at a time, in memory when they fit.
 need_kib=$(( (files_small * 8 + files_large * 1024 * 3) + 65536 ))
-if [ -n "${BENCH_TMPDIR:-}" ]; then
-    work_parent=$BENCH_TMPDIR
-elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(avail_kib_of /dev/shm || echo 0)" -ge "$need_kib" ]; then
-    work_parent=/dev/shm
-else
-    work_parent=${TMPDIR:-/tmp}
-fi
-work=$(mktemp -d "$work_parent/zshare-folders.XXXXXX")
+make_work_dir "$need_kib" zshare-folders
 chmod 711 "$work"
 mkdir -p "$work/src" "$work/dst"
 

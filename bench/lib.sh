@@ -2,7 +2,7 @@
 # a temporary directory and the processes started, all removed at exit, ports, a private sshd
 # for scp and rsync, a tracker with a seeding node, /usr/bin/time figures, medians.
 # The sourcing script sets bench_name (for messages) and, before start_zshare, tracker_bin,
-# node_bin and node_args; it makes $work (mktemp -d) itself.
+# node_bin and node_args; it makes $work with make_work_dir (bench/work_dir.sh).
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "${bench_name:-bench}: $*"; exit 1; }
@@ -33,7 +33,8 @@ apt_install() {  # apt_install PACKAGE...: apt-get's status
     return $rc
 }
 
-avail_kib_of() { df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
+# shellcheck source=bench/work_dir.sh
+source "$(dirname "${BASH_SOURCE[0]}")/work_dir.sh"
 
 pids=()
 seed_fds=()

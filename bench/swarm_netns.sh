@@ -208,15 +208,9 @@ trap 'exit 143' TERM
 
 # The files: the source, a hard link per seeder, the downloads, in memory when they fit.
 need_kib=$(( (size_mib * 3 << 10) + 65536 ))
-avail_kib_of() { df -Pk "$1" 2>/dev/null | awk 'NR == 2 { print $4 }'; }
-if [ -n "${BENCH_TMPDIR:-}" ]; then
-    work_parent=$BENCH_TMPDIR
-elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(avail_kib_of /dev/shm || echo 0)" -ge "$need_kib" ]; then
-    work_parent=/dev/shm
-else
-    work_parent=${TMPDIR:-/tmp}
-fi
-work=$(mktemp -d "$work_parent/zshare-swarm.XXXXXX")
+# shellcheck source=bench/work_dir.sh
+source "$(dirname "${BASH_SOURCE[0]}")/work_dir.sh"
+make_work_dir "$need_kib" zshare-swarm
 work_real=$(realpath "$work")
 
 why=$(ip netns add "$sw" 2>&1) || skip "cannot create a network namespace: ${why:-ip netns add failed}"

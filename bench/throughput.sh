@@ -181,14 +181,7 @@ fi
 # Temporary directory, processes, clean-up.
 need_kib=$(( (size_bytes >> 10) * 2 + 65536 ))
 # In memory when the source and a copy fit there, unless told otherwise.
-if [ -n "${BENCH_TMPDIR:-}" ]; then
-    work_parent=$BENCH_TMPDIR
-elif [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(avail_kib_of /dev/shm || echo 0)" -ge "$need_kib" ]; then
-    work_parent=/dev/shm
-else
-    work_parent=${TMPDIR:-/tmp}
-fi
-work=$(mktemp -d "$work_parent/zshare-bench.XXXXXX")
+make_work_dir "$need_kib" zshare-bench
 
 avail_kib=$(avail_kib_of "$work")
 [ "$avail_kib" -ge "$need_kib" ] || die "$work has $((avail_kib >> 10)) MiB free, needs $((need_kib >> 10)) MiB"
