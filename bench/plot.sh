@@ -38,6 +38,17 @@ medians() {
         }' "$csv"
 }
 
+# The look of every chart, and one bar chart of a medians file: FILE, the labels' printf format.
+style='set style fill solid 0.6 border -1
+set boxwidth 0.6
+set xtics rotate by -30 noenhanced
+set yrange [0:*]
+set grid ytics
+unset key'
+bars() {
+    printf 'plot "%s" using 0:2:xtic(1) with boxes lc rgb "#4a7ab8", "" using 0:2:3:4 with yerrorbars lc rgb "black" pt -1, "" using 0:2:(sprintf("%s", $2)) with labels offset 0,1 noenhanced\n' "$1" "$2"
+}
+
 case $kind in
     throughput)
         medians 1 3 >"$data/bars"
@@ -46,15 +57,8 @@ set terminal pngcairo size 1000,520 font "sans,10"
 set output "$out"
 set title "${title:-Loopback throughput (median of the runs; bars: min to max)}"
 set ylabel "MB/s"
-set style fill solid 0.6 border -1
-set boxwidth 0.6
-set xtics rotate by -30 noenhanced
-set yrange [0:*]
-set grid ytics
-unset key
-plot "$data/bars" using 0:2:xtic(1) with boxes lc rgb "#4a7ab8", \
-     "" using 0:2:3:4 with yerrorbars lc rgb "black" pt -1, \
-     "" using 0:2:(sprintf("%.0f", \$2)) with labels offset 0,1 noenhanced
+$style
+$(bars "$data/bars" %.0f)
 EOF
         ;;
     folders)
@@ -64,7 +68,7 @@ EOF
         for set in "${sets[@]}"; do
             medians 2 4 "$set" >"$data/$set"
             plots+="set title \"$set\" noenhanced
-plot \"$data/$set\" using 0:2:xtic(1) with boxes lc rgb \"#4a7ab8\", \"\" using 0:2:3:4 with yerrorbars lc rgb \"black\" pt -1, \"\" using 0:2:(sprintf(\"%.2f\", \$2)) with labels offset 0,1 noenhanced
+$(bars "$data/$set" %.2f)
 "
         done
         gnuplot <<EOF
@@ -72,12 +76,7 @@ set terminal pngcairo size $((520 * ${#sets[@]})),520 font "sans,10"
 set output "$out"
 set multiplot layout 1,${#sets[@]} title "${title:-Folders on loopback: seconds per copy (median; bars: min to max); lower is better}"
 set ylabel "seconds"
-set style fill solid 0.6 border -1
-set boxwidth 0.6
-set xtics rotate by -30 noenhanced
-set yrange [0:*]
-set grid ytics
-unset key
+$style
 $plots
 unset multiplot
 EOF

@@ -59,16 +59,16 @@ void DownloadManager::table_changed(const Mirror& mirror, const std::string& sel
     m_follow.arm_no_later_than(Reactor::Clock::now() + follow_delay);
 }
 
-std::string DownloadManager::add_folder_file(Transfer& transfer, const PlannedFile& file) {
+std::optional<SwarmFileSpec> DownloadManager::place_folder_file(Transfer& transfer, const PlannedFile& file) {
     transfer.relatives.insert(file.relative);
     // The folders on the way are made here, none of them followed if it is a link: what the
     // holder names lands inside the folder, or nowhere.
-    if (auto problem = make_folders(transfer.local, parent_of(file.relative)); !problem.empty())
-        return problem;
-    SwarmFileSpec spec{file.content_id, file.size, transfer.local + "/" + file.relative, file.remote, file.sources};
-    if (transfer.swarm)
-        transfer.swarm->add_file(std::move(spec));
-    return {};
+    if (auto problem = make_folders(transfer.local, parent_of(file.relative)); !problem.empty()) {
+        m_repl.err("error: " + problem);
+        transfer.misplaced = true;
+        return std::nullopt;
+    }
+    return SwarmFileSpec{file.content_id, file.size, transfer.local + "/" + file.relative, file.remote, file.sources};
 }
 
 unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& local, bool background,
@@ -91,15 +91,9 @@ unsigned DownloadManager::start(const DownloadPlan& plan, const std::string& loc
         spec.label = plan.remote;
         for (const auto& path : plan.skipped)
             m_repl.err("warning: skipping " + path);
-        for (const auto& file : plan.files) {
-            transfer.relatives.insert(file.relative);
-            if (auto problem = make_folders(local, parent_of(file.relative)); !problem.empty()) {
-                m_repl.err("error: " + problem);
-                transfer.misplaced = true;
-                continue;
-            }
-            spec.files.push_back({file.content_id, file.size, local + "/" + file.relative, file.remote, file.sources});
-        }
+        for (const auto& file : plan.files)
+            if (auto placed = place_folder_file(transfer, file))
+                spec.files.push_back(std::move(*placed));
     } else {
         if (std::filesystem::exists(local + ".part.state", ec))
             m_repl.err("zshare-node: resuming " + local + " from its partial file");
@@ -239,10 +233,8 @@ void DownloadManager::follow(const Mirror& mirror, const std::string& self) {
         if (const auto owner = peers.find(transfer.owner); owner != peers.end())
             for (const auto& file : files_under(transfer.owner, owner->second, transfer.remote, nullptr))
                 if (!transfer.relatives.count(file.relative))
-                    if (auto problem = add_folder_file(transfer, file); !problem.empty()) {
-                        m_repl.err("error: " + problem);
-                        transfer.misplaced = true;
-                    }
+                    if (auto placed = place_folder_file(transfer, file))
+                        transfer.swarm->add_file(std::move(*placed));
     }
     // The holders of what the downloads fetch, and nothing else: a pass over the table, but no
     // copy of it.

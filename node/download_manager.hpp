@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -89,8 +90,9 @@ private:
     void on_end(unsigned id);
     void on_file_done(unsigned id, std::size_t index);
     void settle_if_shared(unsigned id);
-    /// Adds a folder's file to its swarm. Returns: "" or why not.
-    std::string add_folder_file(Transfer& transfer, const PlannedFile& file);
+    /// Gives a folder's file its place under the folder (its folders made). Returns: what the
+    /// swarm is to fetch, or nothing (said, and the download marked incomplete).
+    std::optional<SwarmFileSpec> place_folder_file(Transfer& transfer, const PlannedFile& file);
     void finish(unsigned id, bool ok);
     void show_progress();
     void reap();

@@ -63,19 +63,10 @@ std::string without_trailing_slash(std::string dir) {
 
 std::vector<Source> holders_of(const std::string& content_id, const std::map<std::string, PeerInfo>& peers,
                                const std::string& self) {
-    std::vector<Source> sources;
-    if (content_id.empty())
-        return sources;
-    for (const auto& [name, peer] : peers) {
-        if (name == self)
-            continue;
-        for (const auto& file : peer.files)
-            if (file.content_id == content_id) {
-                sources.push_back({name, peer.endpoint, file.path, peer.key});
-                break;
-            }
-    }
-    return sources;
+    const std::unordered_set<std::string> wanted{content_id};
+    auto index = holders_by_content(peers, self, &wanted);
+    const auto found = index.find(content_id);
+    return found != index.end() ? std::move(found->second) : std::vector<Source>{};
 }
 
 HolderIndex holders_by_content(const std::map<std::string, PeerInfo>& peers, const std::string& self,

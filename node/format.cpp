@@ -76,10 +76,11 @@ std::string progress_figures(const ProgressFigures& f) {
     else
         std::snprintf(left, sizeof left, "--:--");
     char text[256];
+    // A file's percentage keeps its width (the line does not jump); a folder's follows its count.
     const std::string files =
         f.folder ? std::to_string(f.files_done) + " of " + plural(f.files, "file") + ", " : std::string();
-    std::snprintf(text, sizeof text, "%s%3.0f%% %s of %s, %s, ETA %s, %s%s", files.c_str(),
-                  f.size ? 100.0 * double(f.done) / double(f.size) : 100.0, human_bytes(f.done).c_str(),
+    std::snprintf(text, sizeof text, f.folder ? "%s%.0f%% %s of %s, %s, ETA %s, %s%s" : "%s%3.0f%% %s of %s, %s, ETA %s, %s%s",
+                  files.c_str(), f.size ? 100.0 * double(f.done) / double(f.size) : 100.0, human_bytes(f.done).c_str(),
                   human_bytes(f.size).c_str(), human_rate(f.rate).c_str(), left, plural(f.peers, "peer").c_str(),
                   f.checking ? ", checking the partial file" : "");
     return text;

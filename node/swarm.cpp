@@ -636,6 +636,8 @@ bool Swarm::has_room(const Peer& peer, std::uint64_t bytes) const {
 }
 
 bool Swarm::transmit(Peer& peer, const Request& request) {
+    // A request of a file this holder no longer serves is still sent again on a fresh socket
+    // (its reply, thrown away, keeps the order); the file's own name stands in for the path.
     const auto path = peer.paths.find(request.file);
     const std::string& where = path != peer.paths.end() ? path->second : m_files[request.file].spec.label;
     if (request.kind == Request::Kind::manifest)
@@ -733,12 +735,14 @@ void Swarm::request_work() {
     do {
         m_more_work = false;
         // Manifests first: each starts a file, and a small file's one chunk goes with it.
-        auto queue = std::exchange(m_need_manifest, {});
-        std::vector<std::size_t> left;
-        for (const auto index : queue)
-            if (m_state == State::running && !ask_manifest(index))
-                left.push_back(index);
-        m_need_manifest.insert(m_need_manifest.begin(), left.begin(), left.end());
+        if (!m_need_manifest.empty()) {
+            auto queue = std::exchange(m_need_manifest, {});
+            std::vector<std::size_t> left;
+            for (const auto index : queue)
+                if (m_state == State::running && !ask_manifest(index))
+                    left.push_back(index);
+            m_need_manifest.insert(m_need_manifest.begin(), left.begin(), left.end());
+        }
         // Then chunks, one per holder in turn so that the total window is shared out fairly:
         // chunks nobody was asked for first, the end game's second copies last.
         for (const bool end_game : {false, true})

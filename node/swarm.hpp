@@ -111,15 +111,12 @@ public:
     bool have_manifest() const { return m_spec.folder || (!m_files.empty() && m_files[0].content); }
     /// Returns: the bytes of every file (as the manifests say, else as the table listed).
     std::uint64_t size() const;
-    /// Returns: the one file's verified manifest (null before it came, or for a folder).
-    const Content* content() const { return m_spec.folder || m_files.empty() ? nullptr : m_files[0].content.get(); }
     /// Returns: bytes verified and written, those found already verified included.
     std::uint64_t verified_bytes() const;
     /// Returns: bytes of an earlier run's partial files that checked out again.
     std::uint64_t resumed_bytes() const;
-    /// Returns: the files in place, and those given up.
+    /// Returns: the files in place.
     std::size_t files_done() const { return m_done; }
-    std::size_t files_failed() const { return m_failed; }
     /// Returns: true while chunks of an earlier run are being checked again.
     bool checking() const;
     /// Returns: holders still in the swarm.

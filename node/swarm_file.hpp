@@ -52,7 +52,6 @@ struct SwarmFile {
     std::shared_ptr<PartialFile> partial;      ///< shared with the chunk writer's work under way
     ChunkPicker picker;
     std::string manifest_from;                 ///< the holder whose manifest was taken
-    std::vector<std::string> manifest_tried;   ///< holders asked for it who failed
     std::uint64_t check_job = 0;               ///< the resume check on the hasher
     std::uint64_t verified_bytes = 0;          ///< written and checked, resumed ones included
     std::uint64_t resumed_bytes = 0;           ///< found good in an earlier run's partial file

@@ -22,6 +22,16 @@ void write_tree(const std::string& root, const Tree& tree) {
         write_file(root + "/" + relative, bytes);
 }
 
+/// Starts node `name` in `dir`/`name`, sharing `tree` written there as its folder `folder`.
+std::unique_ptr<Process> start_sharing(const TrackerProcess& tracker, const TempDir& dir, const std::string& name,
+                                       const std::string& folder, const Tree& tree,
+                                       std::vector<std::string> extra = {}) {
+    write_tree(dir / (name + "/" + folder), tree);
+    std::vector<std::string> args{"--share", folder};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return start_node(tracker, name, dir / name, args);
+}
+
 /// Checks that `root` holds exactly `tree`: no file missing, none more (no partial files).
 void check_tree(const std::string& root, const Tree& tree) {
     std::size_t files = 0;
@@ -54,9 +64,8 @@ Tree album() {
 TEST_CASE("a folder: nested folders, blanks, an empty file, every file in place", "[folders]") {
     TempDir dir;
     const Tree tree = album();
-    write_tree(dir / "alice/My Album", tree);
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "My Album"});
+    auto alice = start_sharing(tracker, dir, "alice", "My Album", tree);
     fs::create_directories(dir / "bob");
     const std::string remote = dir.path + "/alice/My Album";
     const auto run = run_script(tracker, "bob", dir / "bob",
@@ -73,9 +82,8 @@ TEST_CASE("a folder: nested folders, blanks, an empty file, every file in place"
 TEST_CASE("a folder by its name to a folder of ones choosing, and list-files refusing what is not there", "[folders]") {
     TempDir dir;
     const Tree tree{{"a.txt", "alpha"}, {"sub/b.txt", "beta"}};
-    write_tree(dir / "alice/docs", tree);
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "docs"});
+    auto alice = start_sharing(tracker, dir, "alice", "docs", tree);
     fs::create_directories(dir / "bob/here");
     const auto run = run_script(tracker, "bob", dir / "bob",
                                 "list-files alice docs\nlist-files alice /nowhere\nlist-files nobody\n"
@@ -104,10 +112,9 @@ TEST_CASE("an empty folder is nothing anyone shares: a clear error", "[folders]"
 TEST_CASE("a file added while the folder downloads joins it", "[folders]") {
     TempDir dir;
     const Tree tree{{"big.bin", random_bytes(12u << 20, 21)}, {"small.txt", "small"}};
-    write_tree(dir / "alice/box", tree);
     TrackerProcess tracker;
     // Capped: the folder is still downloading when the new file appears.
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "box", "--upload-limit", "2048"});
+    auto alice = start_sharing(tracker, dir, "alice", "box", tree, {"--upload-limit", "2048"});
     fs::create_directories(dir / "bob");
     auto bob = start_node(tracker, "bob", dir / "bob");
     bob->write("download alice " + dir.path + "/alice/box\n");
@@ -130,9 +137,8 @@ TEST_CASE("a folder killed mid-download resumes: files in place are checked, par
     for (int i = 0; i < 20; ++i)
         tree["small/" + std::to_string(i) + ".txt"] = random_bytes(5000, 200 + i);
     tree["zz/big.bin"] = random_bytes(24u << 20, 22);
-    write_tree(dir / "alice/set", tree);
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "set", "--upload-limit", "8192"});
+    auto alice = start_sharing(tracker, dir, "alice", "set", tree, {"--upload-limit", "8192"});
     fs::create_directories(dir / "bob");
     const std::string local = dir / "bob/downloads/set";
     {
@@ -158,11 +164,10 @@ TEST_CASE("a folder from several holders: each file from whoever holds it", "[fo
     Tree tree;
     for (int i = 0; i < 6; ++i)
         tree["part " + std::to_string(i) + ".bin"] = random_bytes(4u << 20, 300 + i);
-    write_tree(dir / "alice/set", tree);
-    write_tree(dir / "carol/copy", tree); // the same contents, under other paths
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "set", "--upload-limit", "8192"});
-    auto carol = start_node(tracker, "carol", dir / "carol", {"--share", "copy", "--upload-limit", "8192"});
+    auto alice = start_sharing(tracker, dir, "alice", "set", tree, {"--upload-limit", "8192"});
+    // The same contents, under other paths.
+    auto carol = start_sharing(tracker, dir, "carol", "copy", tree, {"--upload-limit", "8192"});
     fs::create_directories(dir / "bob");
     const auto run = run_script(tracker, "bob", dir / "bob", "download alice set\n");
     INFO(run.err);
@@ -176,9 +181,8 @@ TEST_CASE("a folder from several holders: each file from whoever holds it", "[fo
 TEST_CASE("a folder escapes nothing: a link in the way is not followed", "[folders]") {
     TempDir dir;
     const Tree tree{{"inside/x.txt", "x"}, {"y.txt", "y"}};
-    write_tree(dir / "alice/pack", tree);
     TrackerProcess tracker;
-    auto alice = start_node(tracker, "alice", dir / "alice", {"--share", "pack"});
+    auto alice = start_sharing(tracker, dir, "alice", "pack", tree);
     // An earlier, hostile or careless, "inside" that leads elsewhere.
     fs::create_directories(dir / "bob/downloads/pack");
     fs::create_directories(dir / "elsewhere");

@@ -318,6 +318,30 @@ TEST_CASE("download summary", "[format]") {
     CHECK(download_summary(s).find("4 peers") != std::string::npos);
 }
 
+TEST_CASE("a folder's summary and progress count its files", "[format]") {
+    DownloadSummary s;
+    s.remote = "/srv/photos";
+    s.users = {"alice"};
+    s.local = "/tmp/photos";
+    s.size = 4 * MiB;
+    s.seconds = 2;
+    s.folder = true;
+    s.files = 120;
+    CHECK(download_summary(s) == "downloaded /srv/photos from alice to /tmp/photos (120 files, 4194304 bytes, "
+                                 "2.000 s, 2.0 MiB/s, 1 peer)");
+    s.files = 1;
+    CHECK(download_summary(s).find("(1 file, 4194304 bytes, ") != std::string::npos);
+
+    ProgressFigures f = figures("photos");
+    f.folder = true;
+    f.files_done = 3;
+    f.files = 120;
+    CHECK(progress_figures(f) == "3 of 120 files," + figures_text);
+    // The line gives way to the figures first, and the files count stays at their head.
+    const std::string line = progress_line(f, 80);
+    CHECK(line.find("[12] photos 3 of 120 files, 45% ") == 0);
+}
+
 TEST_CASE("download summary when nobody delivered", "[format]") {
     // All of it was found in the partial file.
     DownloadSummary s;
