@@ -18,17 +18,23 @@ using namespace protocol;
 constexpr std::int64_t max_request_bytes = 32 << 20;
 /// Events a slow subscriber may have queued before the PUB socket drops for it.
 constexpr int publish_high_water_mark = 100000;
+/// Replies queued for one client at most: snapshot parts wait in the tracker (a few rows per
+/// stream) instead of piling up in ZeroMQ's queues for a slow client.
+constexpr int reply_high_water_mark = 32;
 
 protocol::Error error_reply(std::string_view code, std::string message) {
     return protocol::Error{std::string(code), std::move(message)};
 }
 
-/// Returns: an empty string when every entry is an absolute path, else why not.
-std::string check_files(const std::vector<FileEntry>& files) {
+/// Orders `files` by path (the table keeps them so). Returns: an empty string when every entry
+/// is an absolute path, listed once, else why not.
+std::string check_files(std::vector<FileEntry>& files) {
     for (const auto& file : files)
         if (file.path.empty() || file.path.front() != '/' ||
             file.path.find('\0') != std::string::npos)
             return "file paths must be absolute: '" + file.path + "'";
+    if (const auto twice = order_by_path(files); !twice.empty())
+        return "the file list names '" + twice + "' twice";
     return {};
 }
 
@@ -60,9 +66,10 @@ void bind_or_explain(zmq::socket_t& socket, const std::string& endpoint, const c
 
 Tracker::Tracker(zmq::context_t& context, const TrackerOptions& options)
     : m_options(options), m_router(make_socket(context, zmq::socket_type::router, max_request_bytes)),
-      m_publisher(make_socket(context, zmq::socket_type::xpub, 1024)) {
+      m_publisher(make_socket(context, zmq::socket_type::xpub, 1024)), m_table(options.peer_ttl) {
     // Replies to a peer that vanished must fail visibly instead of being queued for nobody.
     m_router.set(zmq::sockopt::router_mandatory, 1);
+    m_router.set(zmq::sockopt::sndhwm, reply_high_water_mark);
     if (m_options.security.curve) {
         // The handler first: a handshake that finds none is refused.
         m_gate = std::make_unique<ZapHandler>(context, m_reactor, [this](const auto& request, auto answer) {
@@ -102,25 +109,42 @@ void Tracker::run() {
         m_signal_watch = m_reactor.watch_fd(signal_fd(), [] { drain_signal_fd(); });
     m_heartbeat_timer = Reactor::Timer(m_reactor, [this] { send_heartbeat(); });
     m_heartbeat_timer.arm_after(m_options.heartbeat);
-    // Looking for silent peers fifty times per TTL removes one at most 2 % past its TTL.
-    const auto reap_every = std::max(m_options.peer_ttl / 50, std::chrono::milliseconds(10));
-    m_reap_timer = Reactor::Timer(m_reactor, [this, reap_every] {
-        expire_silent_peers();
-        m_reap_timer.arm_after(reap_every);
-    });
-    m_reap_timer.arm_after(reap_every);
+    m_reap_timer = Reactor::Timer(m_reactor, [this] { expire_silent_peers(); });
     m_greeting_timer = Reactor::Timer(m_reactor, [this] { send_heartbeat(); });
+    m_snapshot_timer = Reactor::Timer(m_reactor, [this] { send_snapshots(); });
     while (!stop_requested())
         m_reactor.run_once();
 }
 
 void Tracker::expire_silent_peers() {
     // A node killed, or cut off, says no goodbye: its silence past the TTL stands for one.
-    for (const auto& link : m_table.silent_since(std::chrono::steady_clock::now() - m_options.peer_ttl))
-        if (auto name = m_table.expire(link)) {
-            log("expire " + *name + " (silent for " + seconds_text(m_options.peer_ttl) + ")");
-            publish(UnregisterPeer{m_epoch, m_seq + 1, *name});
-        }
+    for (const auto& name : m_table.expire_silent()) {
+        log("expire " + name + " (silent for " + seconds_text(m_options.peer_ttl) + ")");
+        publish(UnregisterPeer{m_epoch, m_seq + 1, name});
+    }
+    arm_reaper();
+}
+
+void Tracker::arm_reaper() {
+    // Woken by the first deadline, not on a period: an idle table costs nothing, and each row
+    // is looked at about once per TTL. 10 ms of slack gathers the expiries of one burst.
+    if (const auto due = m_table.next_deadline())
+        m_reap_timer.arm_at(*due + std::chrono::milliseconds(10));
+    else
+        m_reap_timer.disarm();
+}
+
+void Tracker::send_snapshots() {
+    switch (m_snapshots.pump(m_router)) {
+    case SnapshotStreams::Progress::idle:
+        return;
+    case SnapshotStreams::Progress::more: // the next turn, after the requests waiting now
+        m_snapshot_timer.arm_after(std::chrono::milliseconds(0));
+        return;
+    case SnapshotStreams::Progress::blocked: // clients' queues are full: give them time
+        m_snapshot_timer.arm_after(std::chrono::milliseconds(2));
+        return;
+    }
 }
 
 void Tracker::send_heartbeat() {
@@ -157,20 +181,27 @@ void Tracker::on_requests() {
             return;
         const Sender sender{in->link.to_string(), in->user_id, in->peer_address};
         const bool known = m_table.touch(sender.link); // any message shows the peer alive
+        const std::uint64_t request_id = in->request.request_id;
+        if (in->request && std::holds_alternative<ListPeers>(*in->request.message)) {
+            // Answered in parts over the next turns of the loop.
+            m_snapshots.start(in->link, request_id, m_epoch, m_seq, m_table.view());
+            send_snapshots();
+            continue;
+        }
         const Message reply = in->request && std::holds_alternative<Ping>(*in->request.message)
                                   ? Message(Pong{m_epoch, m_seq, known})
-                                  : handle(sender, in->request);
+                                  : handle(sender, std::move(in->request));
         // The reply carries the request's id, so that a client with several requests out (or
         // one that gave up waiting) knows which one it answers.
-        if (!send_to(m_router, in->link, reply, in->request.request_id))
+        if (!send_to(m_router, in->link, reply, request_id))
             log("reply to a vanished or congested client dropped");
     }
 }
 
-Message Tracker::handle(const Sender& sender, const Decoded& request) {
+Message Tracker::handle(const Sender& sender, Decoded request) {
     if (!request)
         return error_reply(error_code::bad_message, request.error);
-    Message message = *request.message;
+    Message message = std::move(*request.message); // the file list moves into the table, uncopied
     if (std::holds_alternative<Hello>(message))
         return on_hello();
     if (auto* m = std::get_if<Connect>(&message))
@@ -179,8 +210,6 @@ Message Tracker::handle(const Sender& sender, const Decoded& request) {
         return on_update_files(sender, *m);
     if (std::holds_alternative<Disconnect>(message))
         return on_disconnect(sender);
-    if (std::holds_alternative<ListPeers>(message))
-        return on_list_peers();
     return error_reply(error_code::unexpected,
                        "the tracker does not take " + std::string(type_name(message)) + " messages");
 }
@@ -226,17 +255,17 @@ Message Tracker::on_connect(const Sender& sender, Connect& request) {
         return *owner.refused;
     // A node listening on every interface cannot know which address its peers reach it by;
     // the address its tracker connection comes from is the best guess, as BitTorrent trackers do.
-    PeerInfo peer{request.name, replace_wildcard_host(request.endpoint, sender.address), std::move(request.files),
-                  sender.key};
-    const auto outcome = m_table.claim(sender.link, request.instance, peer);
+    const std::string endpoint = replace_wildcard_host(request.endpoint, sender.address);
+    auto outcome = m_table.claim(sender.link, request.instance,
+                                 PeerInfo{request.name, endpoint, std::move(request.files), sender.key});
     if (const auto* refused = std::get_if<ClaimError>(&outcome)) {
         switch (*refused) {
         case ClaimError::name_taken:
             return error_reply(error_code::name_taken,
-                               "the name '" + peer.name + "' is held by another live node");
+                               "the name '" + request.name + "' is held by another live node");
         case ClaimError::endpoint_taken:
             return error_reply(error_code::endpoint_taken,
-                               "another user advertises " + peer.endpoint + " as its file server");
+                               "another user advertises " + endpoint + " as its file server");
         default:
             return error_reply(error_code::already_connected,
                                "this connection is registered under another name; disconnect first");
@@ -245,20 +274,26 @@ Message Tracker::on_connect(const Sender& sender, Connect& request) {
     if (owner.unbound) {
         // Trust on first use: this key owns the name from now on, across restarts. (Bound only
         // once the claim is sure: a refused Connect binds nothing.)
-        if (auto problem = m_options.bindings->bind(peer.name, sender.key); !problem.empty()) {
+        if (auto problem = m_options.bindings->bind(request.name, sender.key); !problem.empty()) {
             log(problem);
             (void)m_table.expire(sender.link);
             return error_reply(error_code::io_error, "the tracker cannot keep the name: " + problem);
         }
-        log("bind " + peer.name + " to key " + sender.key);
+        log("bind " + request.name + " to key " + sender.key);
     }
-    const bool is_new = std::get<ClaimResult>(outcome) == ClaimResult::registered;
+    auto& changed = std::get<PeerTable::Changed>(outcome);
+    const StoredPeer& peer = *changed.row;
+    const bool is_new = changed.result == ClaimResult::registered;
     log(std::string(is_new ? "register " : "re-register ") + peer.name + " " + peer.endpoint + " (" +
-        std::to_string(peer.files.size()) + " files)");
-    if (is_new)
-        publish(RegisterPeer{m_epoch, m_seq + 1, peer});
-    else
-        publish(UpdatePeer{m_epoch, m_seq + 1, peer});
+        std::to_string(peer.files) + " files)");
+    if (is_new) {
+        // The event is the row's own bytes behind an envelope: nothing is packed again.
+        ++m_seq;
+        (void)m_publisher.send(encode_register_peer(m_epoch, m_seq, peer.encoded), zmq::send_flags::dontwait);
+        arm_reaper();
+    } else {
+        publish_update(peer, std::move(changed.change));
+    }
     return Connected{peer.name,
                      peer.endpoint,
                      m_event_endpoint,
@@ -272,12 +307,22 @@ Message Tracker::on_update_files(const Sender& sender, UpdateFiles& request) {
     if (auto problem = check_files(request.files); !problem.empty())
         return error_reply(error_code::bad_message, problem);
     // Only the connection that holds the name, with the key that owns it.
-    const PeerInfo* row = m_table.update_files(sender.link, sender.key, std::move(request.files));
-    if (!row)
+    auto changed = m_table.update_files(sender.link, sender.key, std::move(request.files));
+    if (!changed)
         return error_reply(error_code::not_connected, "UpdateFiles needs a Connect first");
-    log("update " + row->name + " (" + std::to_string(row->files.size()) + " files)");
-    publish(UpdatePeer{m_epoch, m_seq + 1, *row});
+    const StoredPeer& row = *changed->row;
+    log("update " + row.name + " (" + std::to_string(row.files) + " files: " +
+        (changed->change.full ? std::string("all listed") : std::to_string(changed->change.added.size()) + " added, " +
+                                                              std::to_string(changed->change.removed.size()) +
+                                                              " removed") +
+        ")");
+    publish_update(row, std::move(changed->change));
     return Ack{m_seq};
+}
+
+void Tracker::publish_update(const StoredPeer& row, FileListChange change) {
+    publish(UpdatePeer{m_epoch, m_seq + 1, row.name, row.endpoint, row.key, change.full, std::move(change.added),
+                       std::move(change.removed)});
 }
 
 Message Tracker::on_disconnect(const Sender& sender) {
@@ -287,8 +332,6 @@ Message Tracker::on_disconnect(const Sender& sender) {
     }
     return Ack{m_seq};
 }
-
-Message Tracker::on_list_peers() const { return PeerList{m_epoch, m_seq, m_table.rows()}; }
 
 void Tracker::publish(const Message& event) {
     ++m_seq;

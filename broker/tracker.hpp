@@ -14,6 +14,7 @@
 #include "name_bindings.hpp"
 #include "peer_table.hpp"
 #include "reactor.hpp"
+#include "snapshot_streams.hpp"
 #include "zap_handler.hpp"
 
 #include <chrono>
@@ -58,7 +59,7 @@ private:
         std::string key;     ///< Z85 public key ("" without security)
         std::string address; ///< IP address
     };
-    protocol::Message handle(const Sender& sender, const protocol::Decoded& request);
+    protocol::Message handle(const Sender& sender, protocol::Decoded request);
     protocol::Message on_hello();
     protocol::Message on_connect(const Sender& sender, protocol::Connect& request);
     /// Whether a key may register a name.
@@ -70,12 +71,17 @@ private:
     Ownership ownership(const std::string& name, const std::string& key);
     protocol::Message on_update_files(const Sender& sender, protocol::UpdateFiles& request);
     protocol::Message on_disconnect(const Sender& sender);
-    protocol::Message on_list_peers() const;
     void publish(const protocol::Message& event);
+    /// Publishes UpdatePeer for `row`, carrying `change`.
+    void publish_update(const StoredPeer& row, protocol::FileListChange change);
     void on_subscriptions();
     void send_heartbeat();
     void admit(const protocol::ZapHandler::Request& request, const protocol::ZapHandler::Answer& answer);
     void expire_silent_peers();
+    /// Wakes the reaper at the first deadline of the table.
+    void arm_reaper();
+    /// Sends the next bytes of the snapshots under way.
+    void send_snapshots();
     void log(const std::string& line) const;
 
     TrackerOptions m_options;
@@ -86,6 +92,7 @@ private:
     std::string m_control_endpoint;   ///< m_router's bound endpoint
     std::string m_event_endpoint;     ///< m_publisher's bound endpoint
     PeerTable m_table;                ///< who is online and what they share
+    SnapshotStreams m_snapshots;      ///< replies to ListPeers being sent
     std::uint64_t m_epoch = 0;        ///< random per run, stamped on every event
     std::uint64_t m_seq = 0;          ///< sequence number of the last event published
     std::chrono::steady_clock::time_point m_last_greeting; ///< the last Heartbeat for a subscriber
@@ -95,6 +102,7 @@ private:
     Reactor::Timer m_heartbeat_timer; ///< the next Heartbeat
     Reactor::Timer m_reap_timer;      ///< the next look for silent peers
     Reactor::Timer m_greeting_timer;  ///< a greeting held back (at most one per 10 ms)
+    Reactor::Timer m_snapshot_timer;  ///< the next bytes of the snapshots under way
 };
 
 } // namespace zshare::broker

@@ -6,6 +6,7 @@
 #include "fuzz_support.hpp"
 
 #include "codec.hpp"
+#include "file_list_change.hpp"
 #include "mirror.hpp"
 
 #include <cstddef>
@@ -39,8 +40,9 @@ void feed(node::Mirror& mirror, const Message& message) {
             check(mirror.find(e->peer.name) && *mirror.find(e->peer.name) == e->peer,
                   "a registered peer is found");
         else if (const auto* u = std::get_if<UpdatePeer>(&message))
-            check(mirror.find(u->peer.name) && *mirror.find(u->peer.name) == u->peer,
-                  "an updated peer is found");
+            check(mirror.find(u->name) && mirror.find(u->name)->endpoint == u->endpoint &&
+                      mirror.find(u->name)->key == u->key && ordered_by_path(mirror.find(u->name)->files),
+                  "an updated peer is found, with its new endpoint and an ordered list");
         else if (const auto* gone = std::get_if<UnregisterPeer>(&message))
             check(mirror.find(gone->name) == nullptr, "an unregistered peer is gone");
         else

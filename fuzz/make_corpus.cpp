@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
         {"ack", Ack{4}},
         {"error", Error{std::string(error_code::name_taken), "alice is taken"}},
         {"register_peer", RegisterPeer{7, 4, alice}},
-        {"update_peer", UpdatePeer{7, 5, bob}},
+        {"update_peer", UpdatePeer{7, 5, "bob", bob.endpoint, "", false, {file}, {"/home/bob/gone"}}},
+        {"snapshot_end", SnapshotEnd{7, 3, 2}},
         {"unregister_peer", UnregisterPeer{7, 6, "bob"}},
         {"heartbeat", Heartbeat{7, 6}},
         {"stat_file", StatFile{"/home/alice/a.txt"}},
@@ -96,10 +97,11 @@ int main(int argc, char** argv) {
 
     // Event streams: a snapshot, then events in order, a gap, a stale one, a new tracker run.
     write("fuzz_events", "snapshot_then_events",
-          frames({PeerList{7, 3, {bob}}, RegisterPeer{7, 4, alice}, UpdatePeer{7, 5, bob}, Heartbeat{7, 5},
+          frames({PeerList{7, 3, {bob}}, RegisterPeer{7, 4, alice}, UpdatePeer{7, 5, "bob", bob.endpoint, "", false, {file}, {}},
+                  Heartbeat{7, 5},
                   UnregisterPeer{7, 6, "alice"}}));
     write("fuzz_events", "gap_and_stale",
-          frames({RegisterPeer{7, 1, bob}, PeerList{7, 3, {alice, bob}}, UpdatePeer{7, 3, bob},
+          frames({RegisterPeer{7, 1, bob}, PeerList{7, 3, {alice, bob}}, UpdatePeer{7, 3, "bob", bob.endpoint, "", true, {}, {}},
                   UnregisterPeer{7, 5, "bob"}, Heartbeat{7, 9}}));
     write("fuzz_events", "new_epoch",
           frames({PeerList{7, 3, {alice}}, RegisterPeer{8, 1, bob}, Heartbeat{8, 1}}));

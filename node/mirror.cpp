@@ -1,15 +1,22 @@
 #include "mirror.hpp"
 
+#include "file_list_change.hpp"
+
 namespace zshare::node {
 
 using namespace protocol;
 
 void Mirror::reset(const PeerList& snapshot) {
-    m_peers.clear();
+    std::map<std::string, PeerInfo> peers;
     for (const auto& peer : snapshot.peers)
-        m_peers[peer.name] = peer;
-    m_epoch = snapshot.epoch;
-    m_seq = snapshot.seq;
+        peers[peer.name] = peer;
+    reset(snapshot.epoch, snapshot.seq, std::move(peers));
+}
+
+void Mirror::reset(std::uint64_t epoch, std::uint64_t seq, std::map<std::string, PeerInfo> peers) {
+    m_peers = std::move(peers);
+    m_epoch = epoch;
+    m_seq = seq;
     m_synced = true;
 }
 
@@ -34,11 +41,21 @@ Mirror::Outcome Mirror::upsert(std::uint64_t epoch, std::uint64_t seq, const Pee
 }
 
 Mirror::Outcome Mirror::apply(const Message& event) {
-    // RegisterPeer and UpdatePeer both carry the whole new row.
+    // RegisterPeer carries the whole new row, UpdatePeer what changed in it.
     if (const auto* e = std::get_if<RegisterPeer>(&event))
         return upsert(e->epoch, e->seq, e->peer);
-    if (const auto* e = std::get_if<UpdatePeer>(&event))
-        return upsert(e->epoch, e->seq, e->peer);
+    if (const auto* e = std::get_if<UpdatePeer>(&event)) {
+        const auto row = m_peers.find(e->name);
+        if (row == m_peers.end() && m_synced && e->epoch == m_epoch && e->seq == m_seq + 1)
+            return Outcome::gap; // a change to a row we lack: only a snapshot can mend that
+        const auto outcome = advance(e->epoch, e->seq);
+        if (outcome == Outcome::applied) {
+            row->second.endpoint = e->endpoint;
+            row->second.key = e->key;
+            apply_file_list_change(row->second.files, change_of(*e));
+        }
+        return outcome;
+    }
     if (const auto* e = std::get_if<UnregisterPeer>(&event)) {
         const auto outcome = advance(e->epoch, e->seq);
         if (outcome == Outcome::applied)

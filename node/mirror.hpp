@@ -20,11 +20,14 @@ public:
         gap,     ///< events were missed, or the tracker restarted: take a new snapshot
     };
 
-    /// Replaces the table with `snapshot`.
+    /// Replaces the table with `snapshot` (one that came in one part).
     void reset(const protocol::PeerList& snapshot);
+    /// Replaces the table with `peers`, the table as of event `seq` of tracker run `epoch`.
+    void reset(std::uint64_t epoch, std::uint64_t seq, std::map<std::string, protocol::PeerInfo> peers);
 
     /// Applies an event (RegisterPeer, UpdatePeer or UnregisterPeer). A Heartbeat changes
     /// nothing but reports a gap when it shows events the table lacks. Anything else is stale.
+    /// An UpdatePeer for a row the table lacks is a gap too: the table went wrong somewhere.
     Outcome apply(const protocol::Message& event);
 
     /// Returns: true once a snapshot was taken.

@@ -19,7 +19,11 @@ MirrorFeed::MirrorFeed(zmq::context_t& context, Reactor& reactor, TrackerRequest
     m_deadline = Reactor::Timer(m_reactor, [this] { release_waiters(); });
 }
 
-MirrorFeed::~MirrorFeed() { m_watch.reset(); }
+MirrorFeed::~MirrorFeed() {
+    m_watch.reset();
+    if (m_snapshot_request)
+        m_requests.forget(m_snapshot_request);
+}
 
 void MirrorFeed::subscribe(const std::string& publish_endpoint) {
     if (m_state != State::unsubscribed)
@@ -95,21 +99,54 @@ void MirrorFeed::request_snapshot() {
     m_state = State::awaiting_snapshot;
     m_held.clear();
     m_held_overflow = false;
-    m_requests.send(ListPeers{}, [this](const Decoded& reply) { on_snapshot(reply); });
+    m_incoming = {};
+    if (m_snapshot_request)
+        m_requests.forget(m_snapshot_request);
+    m_snapshot_request =
+        m_requests.send_streamed(ListPeers{}, [this](const Decoded& reply) { return on_snapshot(reply); });
 }
 
-void MirrorFeed::on_snapshot(const Decoded& reply) {
-    const auto* table = reply ? std::get_if<PeerList>(&*reply.message) : nullptr;
-    if (!table) {
-        m_problem = !reply ? reply.error
-                           : "the tracker answered ListPeers with " + std::string(type_name(*reply.message));
+bool MirrorFeed::on_snapshot(const Decoded& reply) {
+    // The parts must agree on where the table stands, and the end must count what they held.
+    std::string problem;
+    if (!reply) {
+        problem = reply.error;
+    } else if (auto* part = std::get_if<PeerList>(&*reply.message)) {
+        if (m_incoming.parts > 0 && (part->epoch != m_incoming.epoch || part->seq != m_incoming.seq)) {
+            problem = "the tracker's snapshot parts disagree on its position";
+        } else {
+            m_incoming.epoch = part->epoch;
+            m_incoming.seq = part->seq;
+            ++m_incoming.parts;
+            m_incoming.rows += part->peers.size();
+            for (auto& peer : part->peers) {
+                std::string name = peer.name;
+                m_incoming.peers.insert_or_assign(std::move(name), std::move(peer));
+            }
+            return true;
+        }
+    } else if (const auto* end = std::get_if<SnapshotEnd>(&*reply.message)) {
+        if (m_incoming.parts > 0 && (end->epoch != m_incoming.epoch || end->seq != m_incoming.seq))
+            problem = "the tracker's snapshot end disagrees with its parts";
+        else if (end->peers != m_incoming.rows || m_incoming.peers.size() != m_incoming.rows)
+            problem = "the tracker's snapshot lost rows on the way (" + std::to_string(m_incoming.rows) + " of " +
+                      std::to_string(end->peers) + ")";
+    } else {
+        problem = "the tracker answered ListPeers with " + std::string(type_name(*reply.message));
+    }
+    m_snapshot_request = 0;
+    if (!problem.empty()) {
+        m_incoming = {};
+        m_problem = problem;
         m_state = State::stale; // the next event or Heartbeat asks again
         if (on_snapshot_failed)
             on_snapshot_failed();
-        return;
+        return false;
     }
+    const auto& end = std::get<SnapshotEnd>(*reply.message);
     m_problem.clear();
-    m_mirror.reset(*table);
+    m_mirror.reset(end.epoch, end.seq, std::move(m_incoming.peers));
+    m_incoming = {};
     m_state = State::live;
     if (on_change)
         on_change(Change{true, {}});
@@ -130,6 +167,7 @@ void MirrorFeed::on_snapshot(const Decoded& reply) {
     if (on_table_changed)
         on_table_changed();
     release_waiters();
+    return false;
 }
 
 void MirrorFeed::when_reaches(std::uint64_t epoch, std::uint64_t seq, Clock::time_point deadline,

@@ -1,6 +1,7 @@
 // Keeps a Mirror of the tracker's table current, the Clone pattern's way: subscribe to the
 // event stream, and once the first message proves the subscription live, take a snapshot
-// (ListPeers); events that arrive meanwhile are held and applied after it. A gap in the
+// (ListPeers, answered in parts and an end marker); events that arrive meanwhile are held and
+// applied after it. A gap in the
 // sequence numbers, or a new tracker run, takes a new snapshot. Nothing waits: replies and
 // events come through the owner's Reactor.
 #pragma once
@@ -74,7 +75,8 @@ private:
     void on_events();
     void on_event(const protocol::Message& event, bool& changed);
     void request_snapshot();
-    void on_snapshot(const protocol::Decoded& reply);
+    /// Takes one reply to ListPeers. Returns: true while more parts are to come.
+    bool on_snapshot(const protocol::Decoded& reply);
     void release_waiters();
     void arm();
 
@@ -84,6 +86,16 @@ private:
     std::string m_publish;
     State m_state = State::unsubscribed;
     Mirror m_mirror;
+    /// A snapshot coming in parts.
+    struct Incoming {
+        std::uint64_t epoch = 0;
+        std::uint64_t seq = 0;
+        std::size_t parts = 0;
+        std::size_t rows = 0;                           ///< rows in all parts so far
+        std::map<std::string, protocol::PeerInfo> peers; ///< the rows, by name
+    };
+    Incoming m_incoming;
+    std::uint64_t m_snapshot_request = 0;  ///< the ListPeers under way (0: none)
     std::deque<protocol::Message> m_held;  ///< events that came while a snapshot was awaited
     bool m_held_overflow = false;          ///< some were dropped: the snapshot may need redoing
     std::string m_problem;

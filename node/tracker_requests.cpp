@@ -48,6 +48,17 @@ TrackerRequests::~TrackerRequests() {
 
 std::uint64_t TrackerRequests::send(const Message& request, Callback callback,
                                     std::chrono::milliseconds timeout) {
+    return send_streamed(
+        request,
+        [callback = std::move(callback)](const Decoded& reply) {
+            callback(reply);
+            return false;
+        },
+        timeout);
+}
+
+std::uint64_t TrackerRequests::send_streamed(const Message& request, StreamCallback callback,
+                                             std::chrono::milliseconds timeout) {
     const std::uint64_t id = m_next_id++;
     Waiting waiting;
     waiting.callback = std::move(callback);
@@ -111,17 +122,34 @@ void TrackerRequests::on_readable() {
         const auto it = m_waiting.find(reply.request_id);
         if (it == m_waiting.end())
             continue; // late (its deadline passed) or not ours
-        Callback callback = std::move(it->second.callback);
-        m_waiting.erase(it);
-        arm();
-        if (!reply)
+        if (!reply) {
             reply.error = "the tracker sent a malformed reply: " + reply.error;
-        callback(reply);
+            StreamCallback callback = std::move(it->second.callback);
+            m_waiting.erase(it);
+            arm();
+            (void)callback(reply);
+            continue;
+        }
+        // The callback may send or forget requests: it runs outside the table, and the entry
+        // is looked up again after it.
+        const std::uint64_t id = reply.request_id;
+        StreamCallback callback = std::move(it->second.callback);
+        const bool more = callback(reply);
+        const auto still = m_waiting.find(id);
+        if (still == m_waiting.end())
+            continue;
+        if (more) {
+            still->second.callback = std::move(callback);
+            still->second.deadline = Clock::now() + still->second.timeout; // a pause, not the whole
+        } else {
+            m_waiting.erase(still);
+        }
+        arm();
     }
 }
 
 void TrackerRequests::fail_sent(const std::string& why) {
-    std::vector<Callback> failed;
+    std::vector<StreamCallback> failed;
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
         if (it->second.sent) {
             failed.push_back(std::move(it->second.callback));
@@ -134,13 +162,13 @@ void TrackerRequests::fail_sent(const std::string& why) {
     for (auto& callback : failed) {
         Decoded none;
         none.error = why;
-        callback(none);
+        (void)callback(none);
     }
 }
 
 void TrackerRequests::on_deadline() {
     const auto now = Clock::now();
-    std::vector<std::pair<Callback, std::string>> expired;
+    std::vector<std::pair<StreamCallback, std::string>> expired;
     for (auto it = m_waiting.begin(); it != m_waiting.end();) {
         if (it->second.deadline <= now) {
             // Never sent: no connection was made in all that time.
@@ -157,7 +185,7 @@ void TrackerRequests::on_deadline() {
     for (auto& [callback, why] : expired) {
         Decoded none;
         none.error = why;
-        callback(none);
+        (void)callback(none);
     }
 }
 

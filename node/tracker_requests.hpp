@@ -29,6 +29,8 @@ public:
     using Clock = std::chrono::steady_clock;
     /// Gets the reply, or (no message, error set) why none came.
     using Callback = std::function<void(const protocol::Decoded& reply)>;
+    /// Gets each reply of a streamed request; returns true while more are to come.
+    using StreamCallback = std::function<bool(const protocol::Decoded& reply)>;
 
     /// Connects (lazily, as ZeroMQ does) to the tracker's request endpoint `tracker`, as a
     /// CURVE client of `tracker_key` with `security`'s keys (or plain). Requests wait at most
@@ -45,6 +47,13 @@ public:
     /// Returns: the request's id.
     std::uint64_t send(const protocol::Message& request, Callback callback,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+    /// Sends `request`, whose reply comes in several frames (ListPeers). `callback` runs for
+    /// each until it returns false, or once with the reason when the next one does not come
+    /// within `timeout` of the one before (a big answer takes long, but never pauses long).
+    /// Returns: the request's id.
+    std::uint64_t send_streamed(const protocol::Message& request, StreamCallback callback,
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
     /// Forgets request `id`: its callback will not run.
     void forget(std::uint64_t id);
@@ -75,7 +84,7 @@ public:
 
 private:
     struct Waiting {
-        Callback callback;            ///< where the reply goes
+        StreamCallback callback;      ///< where the replies go
         Clock::time_point deadline;   ///< when to give up
         std::chrono::milliseconds timeout{0}; ///< how long that was
         std::string what;             ///< the request's type, for error messages

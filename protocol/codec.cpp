@@ -10,9 +10,62 @@ namespace {
 
 /// True for the structs that list their fields (messages and the records inside them).
 template <class T>
-concept has_fields = requires(T& t) { T::fields(t, [](const char*, auto&) {}); };
+concept has_fields = requires(T& t) { T::fields(t, [](const char*, auto&&) {}); };
 
 // ------------------------------------------------------------------------------- packing
+
+/// Returns: true and the bytes of `hex` (an even number of hex digits) in `out`, else false.
+bool hex_to_bytes(std::string_view hex, std::string& out) {
+    const auto digit = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    };
+    if (hex.size() % 2 != 0)
+        return false;
+    out.resize(hex.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int high = digit(hex[2 * i]), low = digit(hex[2 * i + 1]);
+        if (high < 0 || low < 0)
+            return false;
+        out[i] = static_cast<char>(high << 4 | low);
+    }
+    return true;
+}
+
+/// Returns: `bytes` as lowercase hex digits.
+std::string bytes_to_hex(std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string hex(bytes.size() * 2, '0');
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        hex[2 * i] = digits[static_cast<unsigned char>(bytes[i]) >> 4];
+        hex[2 * i + 1] = digits[static_cast<unsigned char>(bytes[i]) & 15];
+    }
+    return hex;
+}
+
+/// Adds up an upper bound of a message's packed size, so that its buffer is allocated once
+/// (growing it by doubling copies it each time and faults in fresh pages).
+class Sizer {
+public:
+    std::size_t total = 0;
+    void value(const std::string& s) { total += 5 + s.size(); }
+    void value(std::string_view s) { total += 5 + s.size(); }
+    void value(std::uint64_t) { total += 9; }
+    void value(bool) { total += 1; }
+    template <class Text> void value(const HexAsBinary<Text>& id) { total += 5 + id.hex.size(); }
+    void value(const Bytes& b) { total += 5 + b.data.size(); }
+    template <class T> void value(const std::vector<T>& items) {
+        total += 5;
+        for (const auto& item : items)
+            value(item);
+    }
+    template <has_fields T> void value(const T& record) {
+        total += 5;
+        T::fields(record, [&](const char* key, const auto& field) {
+            total += 1 + std::strlen(key);
+            value(field);
+        });
+    }
+};
 
 class Packer {
 public:
@@ -28,6 +81,14 @@ public:
     }
     void value(std::uint64_t v) { m_pk.pack_uint64(v); }
     void value(bool v) { v ? m_pk.pack_true() : m_pk.pack_false(); }
+    template <class Text> void value(const HexAsBinary<Text>& id) {
+        // Text that is not hex travels as it is, and the receiver refuses its length.
+        std::string bytes;
+        if (!hex_to_bytes(id.hex, bytes))
+            bytes = id.hex;
+        m_pk.pack_bin(static_cast<std::uint32_t>(bytes.size()));
+        m_pk.pack_bin_body(bytes.data(), static_cast<std::uint32_t>(bytes.size()));
+    }
     void value(const Bytes& b) {
         m_pk.pack_bin(static_cast<std::uint32_t>(b.data.size()));
         m_pk.pack_bin_body(b.data.data(), static_cast<std::uint32_t>(b.data.size()));
@@ -64,11 +125,10 @@ private:
 };
 
 msgpack::sbuffer pack(const Message& message, std::uint64_t request_id) {
-    // Room for the largest field up front: growing the buffer copies it each time.
-    std::size_t room = 256;
-    if (const auto* chunk = std::get_if<ChunkData>(&message))
-        room += chunk->data.data.size() + chunk->path.size();
-    msgpack::sbuffer buffer(room);
+    // Room for the whole message up front: growing the buffer copies it each time.
+    Sizer sizer;
+    std::visit([&](const auto& m) { sizer.value(m); }, message);
+    msgpack::sbuffer buffer(sizer.total + 64);
     Packer(buffer).envelope(message, request_id);
     return buffer;
 }
@@ -98,6 +158,11 @@ public:
         expect(o.type == msgpack::type::BIN, key, "binary data");
         out.data.assign(o.via.bin.ptr, o.via.bin.size);
     }
+    void value(const msgpack::object& o, HexAsBinary<std::string> out, const char* key) {
+        expect(o.type == msgpack::type::BIN && (o.via.bin.size == 32 || o.via.bin.size == 0), key,
+               "32 bytes of binary data");
+        out.hex = bytes_to_hex(std::string_view(o.via.bin.ptr, o.via.bin.size));
+    }
     template <class T> void value(const msgpack::object& o, std::vector<T>& out, const char* key) {
         expect(o.type == msgpack::type::ARRAY, key, "an array");
         out.clear();
@@ -108,7 +173,7 @@ public:
     template <has_fields T> void value(const msgpack::object& o, T& out, const char* key) {
         expect(o.type == msgpack::type::MAP, key, "a map");
         const auto& map = o.via.map;
-        T::fields(out, [&](const char* name, auto& field) {
+        T::fields(out, [&](const char* name, auto&& field) {
             const std::size_t name_length = std::strlen(name);
             for (std::uint32_t i = 0; i < map.size; ++i) {
                 const auto& k = map.ptr[i].key;
@@ -161,6 +226,76 @@ zmq::message_t encode_zmq(const Message& message, std::uint64_t request_id) {
     // sbuffer allocates with malloc: hand its block to ZeroMQ, which frees it when sent.
     char* block = buffer.release();
     return zmq::message_t(block, size, [](void* data, void*) { std::free(data); }, nullptr);
+}
+
+std::string encode_peer(const PeerInfo& peer) {
+    Sizer sizer;
+    sizer.value(peer);
+    msgpack::sbuffer buffer(sizer.total);
+    Packer(buffer).value(peer);
+    return std::string(buffer.data(), buffer.size());
+}
+
+namespace {
+
+/// Returns: one frame of `head`, the `parts`, then the request id (when not 0), allocated once.
+zmq::message_t assemble(const msgpack::sbuffer& head, const std::vector<std::string_view>& parts,
+                        std::uint64_t request_id) {
+    msgpack::sbuffer trailer(16);
+    if (request_id != 0)
+        msgpack::packer<msgpack::sbuffer>(trailer).pack_uint64(request_id);
+    std::size_t size = head.size() + trailer.size();
+    for (const auto part : parts)
+        size += part.size();
+    zmq::message_t frame(size);
+    char* into = static_cast<char*>(frame.data());
+    std::memcpy(into, head.data(), head.size());
+    into += head.size();
+    for (const auto part : parts) {
+        std::memcpy(into, part.data(), part.size());
+        into += part.size();
+    }
+    std::memcpy(into, trailer.data(), trailer.size());
+    return frame;
+}
+
+/// Packs the envelope of `type` up to its body's map header of `fields` keys.
+void pack_envelope_head(msgpack::sbuffer& buffer, std::string_view type, std::uint32_t fields,
+                        std::uint64_t request_id) {
+    msgpack::packer<msgpack::sbuffer> pk(buffer);
+    pk.pack_array(request_id == 0 ? 3 : 4);
+    pk.pack_uint64(protocol_version);
+    Packer(buffer).value(type);
+    pk.pack_map(fields);
+}
+
+/// Packs the "epoch" and "seq" fields every event and snapshot part begins with.
+void pack_position(msgpack::sbuffer& buffer, std::uint64_t epoch, std::uint64_t seq) {
+    Packer fields(buffer);
+    fields.value(std::string_view("epoch"));
+    fields.value(epoch);
+    fields.value(std::string_view("seq"));
+    fields.value(seq);
+}
+
+} // namespace
+
+zmq::message_t encode_peer_list(std::uint64_t epoch, std::uint64_t seq, const std::vector<std::string_view>& peers,
+                                std::uint64_t request_id) {
+    msgpack::sbuffer head(128);
+    pack_envelope_head(head, PeerList::type, 3, request_id);
+    pack_position(head, epoch, seq);
+    Packer(head).value(std::string_view("peers"));
+    msgpack::packer<msgpack::sbuffer>(head).pack_array(static_cast<std::uint32_t>(peers.size()));
+    return assemble(head, peers, request_id);
+}
+
+zmq::message_t encode_register_peer(std::uint64_t epoch, std::uint64_t seq, std::string_view peer) {
+    msgpack::sbuffer head(128);
+    pack_envelope_head(head, RegisterPeer::type, 3, 0);
+    pack_position(head, epoch, seq);
+    Packer(head).value(std::string_view("peer"));
+    return assemble(head, {peer}, 0);
 }
 
 std::optional<zmq::message_t> encode_chunk_data(const std::string& path, std::uint64_t offset,
@@ -280,6 +415,24 @@ Decoded decode(const void* data, std::size_t size, const DecodeLimits& limits) {
     if (!result.error.empty())
         result.message.reset();
     return result;
+}
+
+std::optional<PeerInfo> decode_peer(std::string_view encoded, const DecodeLimits& limits) {
+    try {
+        std::size_t offset = 0;
+        const msgpack::unpack_limit bounds(limits.max_array, limits.max_map, limits.max_string,
+                                           limits.max_bytes, 0, limits.max_depth);
+        const auto reference = [](msgpack::type::object_type, std::size_t, void*) { return true; };
+        msgpack::object_handle handle =
+            msgpack::unpack(encoded.data(), encoded.size(), offset, reference, nullptr, bounds);
+        if (offset != encoded.size())
+            return std::nullopt;
+        PeerInfo peer;
+        Reader().value(handle.get(), peer, "peer");
+        return peer;
+    } catch (...) {
+        return std::nullopt;
+    }
 }
 
 std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const DecodeLimits& limits) {

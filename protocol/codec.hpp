@@ -13,6 +13,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 #include <zmq.hpp>
 
 namespace zshare::protocol {
@@ -79,6 +81,21 @@ struct ChunkDataView {
 /// Returns: a view of `frame` when it is a valid ChunkData (the view lives as long as the
 /// frame); nothing otherwise: decode() the frame then, for the message or the reason.
 std::optional<ChunkDataView> view_chunk_data(const zmq::message_t& frame, const DecodeLimits& limits = {});
+
+/// Returns: one PeerInfo packed as PeerList and RegisterPeer carry it, for a table that keeps
+/// its rows the way they travel (the tracker's). Throws: std::bad_alloc only.
+std::string encode_peer(const PeerInfo& peer);
+
+/// Returns: `encoded` (from encode_peer) as a PeerInfo, or nothing when it is not one.
+std::optional<PeerInfo> decode_peer(std::string_view encoded, const DecodeLimits& limits = table_limits());
+
+/// Returns: the frame of PeerList{epoch, seq, peers} from rows packed by encode_peer, built in
+/// one allocation without unpacking them.
+zmq::message_t encode_peer_list(std::uint64_t epoch, std::uint64_t seq, const std::vector<std::string_view>& peers,
+                                std::uint64_t request_id = 0);
+
+/// Returns: the frame of RegisterPeer{epoch, seq, peer} from a row packed by encode_peer.
+zmq::message_t encode_register_peer(std::uint64_t epoch, std::uint64_t seq, std::string_view peer);
 
 /// Returns: decode() of a ZeroMQ message's bytes.
 inline Decoded decode(const zmq::message_t& frame, const DecodeLimits& limits = {}) {

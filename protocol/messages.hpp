@@ -15,7 +15,7 @@
 namespace zshare::protocol {
 
 /// Version of the envelope and of the message set; a peer speaking another version is refused.
-inline constexpr std::uint64_t protocol_version = 4;
+inline constexpr std::uint64_t protocol_version = 5;
 
 /// Opaque bytes, carried as msgpack `bin` (text travels as msgpack `str`).
 struct Bytes {
@@ -23,15 +23,23 @@ struct Bytes {
     bool operator==(const Bytes&) const = default;
 };
 
+/// A content id as it travels: 32 raw bytes (msgpack `bin`), held in memory as 64 lowercase
+/// hex digits. Half the bytes of the hex text on the wire and in the tracker's table.
+template <class Text> struct HexAsBinary {
+    Text& hex; ///< "" or 64 hex digits (the codec refuses a `bin` of another length)
+};
+template <class Text> HexAsBinary(Text&) -> HexAsBinary<Text>;
+
 /// One shared file as the tracker knows it.
 struct FileEntry {
     std::string path;       ///< absolute path on the sharing node, exactly as it serves it
     std::uint64_t size = 0; ///< size in bytes when it was registered
     std::string content_id; ///< BLAKE3 of the file's Manifest, 64 lowercase hex digits
+                            ///< (32 bytes of `bin` on the wire)
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("path", s.path);
         v("size", s.size);
-        v("content_id", s.content_id);
+        v("content_id", HexAsBinary{s.content_id});
     }
     bool operator==(const FileEntry&) const = default;
 };
@@ -103,7 +111,8 @@ struct Ping {
     bool operator==(const Ping&) const = default;
 };
 
-/// Asks for the whole table; the reply is the snapshot of the Clone pattern.
+/// Asks for the whole table; the reply is the snapshot of the Clone pattern, streamed: any
+/// number of PeerList parts, then one SnapshotEnd, all with the request's id.
 struct ListPeers {
     static constexpr std::string_view type = "ListPeers";
     template <class Self, class Visit> static void fields(Self&, Visit&&) {}
@@ -153,18 +162,33 @@ struct Connected {
     bool operator==(const Connected&) const = default;
 };
 
-/// Reply to ListPeers: the whole table as of event `seq`.
+/// One part of the reply to ListPeers: some rows of the table as of event `seq`. The parts
+/// of one snapshot carry the same epoch and seq, and together every row once.
 struct PeerList {
     static constexpr std::string_view type = "PeerList";
     std::uint64_t epoch = 0;     ///< tracker run
     std::uint64_t seq = 0;       ///< the table includes every event up to and including this one
-    std::vector<PeerInfo> peers; ///< every connected peer, ordered by name
+    std::vector<PeerInfo> peers; ///< some connected peers, ordered by name across the parts
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("epoch", s.epoch);
         v("seq", s.seq);
         v("peers", s.peers);
     }
     bool operator==(const PeerList&) const = default;
+};
+
+/// The last reply to ListPeers: the snapshot is complete.
+struct SnapshotEnd {
+    static constexpr std::string_view type = "SnapshotEnd";
+    std::uint64_t epoch = 0; ///< as in the parts
+    std::uint64_t seq = 0;   ///< as in the parts
+    std::uint64_t peers = 0; ///< rows in all parts together (a check that none was lost)
+    template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
+        v("epoch", s.epoch);
+        v("seq", s.seq);
+        v("peers", s.peers);
+    }
+    bool operator==(const SnapshotEnd&) const = default;
 };
 
 /// Reply to Ping.
@@ -233,16 +257,28 @@ struct RegisterPeer {
     bool operator==(const RegisterPeer&) const = default;
 };
 
-/// A peer's row changed (its file list, or its endpoint on a repeated Connect).
+/// A peer's row changed (its file list, or its endpoint on a repeated Connect). It carries
+/// the change, not the row: the files added or changed and the paths removed, or, when that
+/// would be longer, the whole new list (`full`).
 struct UpdatePeer {
     static constexpr std::string_view type = "UpdatePeer";
-    std::uint64_t epoch = 0; ///< tracker run
-    std::uint64_t seq = 0;   ///< as in RegisterPeer
-    PeerInfo peer;           ///< the whole new row
+    std::uint64_t epoch = 0;           ///< tracker run
+    std::uint64_t seq = 0;             ///< as in RegisterPeer
+    std::string name;                  ///< the row
+    std::string endpoint;              ///< its file server now
+    std::string key;                   ///< its key (unchanged: a name keeps its key)
+    bool full = false;                 ///< `added` is the whole new list (and `removed` empty)
+    std::vector<FileEntry> added;      ///< files new or changed (a path already listed: replaced)
+    std::vector<std::string> removed;  ///< paths no longer shared
     template <class Self, class Visit> static void fields(Self& s, Visit&& v) {
         v("epoch", s.epoch);
         v("seq", s.seq);
-        v("peer", s.peer);
+        v("name", s.name);
+        v("endpoint", s.endpoint);
+        v("key", s.key);
+        v("full", s.full);
+        v("added", s.added);
+        v("removed", s.removed);
     }
     bool operator==(const UpdatePeer&) const = default;
 };
@@ -368,7 +404,7 @@ inline constexpr std::uint64_t max_chunk_length = 4u << 20;
 
 /// Every message that can travel. The order is irrelevant on the wire (types travel by name).
 using Message = std::variant<Hello, Connect, UpdateFiles, Disconnect, ListPeers, Ping, Welcome, Connected,
-                             PeerList, Pong, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
+                             PeerList, SnapshotEnd, Pong, Ack, Error, RegisterPeer, UpdatePeer, UnregisterPeer, Heartbeat,
                              StatFile, FileStat, FetchChunk, ChunkData, GetManifest, ManifestData,
                              Manifest>;
 

@@ -30,14 +30,19 @@ bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Mes
 }
 
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame) {
+    return route(router, routing_id, frame) == RouteOutcome::sent;
+}
+
+RouteOutcome route(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t& frame) {
     try {
+        // A ROUTER checks the peer's queue on the first frame: once that is taken, so is the body.
         zmq::message_t id(routing_id.data(), routing_id.size());
         if (!router.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait))
-            return false;
-        return router.send(frame, zmq::send_flags::dontwait).has_value();
+            return RouteOutcome::full;
+        return router.send(frame, zmq::send_flags::dontwait) ? RouteOutcome::sent : RouteOutcome::full;
     } catch (const zmq::error_t& e) {
         if (e.num() == EHOSTUNREACH) // ROUTER_MANDATORY: the peer disconnected meanwhile
-            return false;
+            return RouteOutcome::gone;
         throw;
     }
 }

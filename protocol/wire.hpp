@@ -32,6 +32,16 @@ bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, const Mes
 /// The same with a frame already encoded.
 bool send_to(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t frame);
 
+/// What became of a frame offered to a ROUTER_MANDATORY socket.
+enum class RouteOutcome {
+    sent, ///< queued for the peer
+    full, ///< the peer's queue is at its high-water mark: the frame is still the caller's
+    gone, ///< the peer disconnected
+};
+
+/// Sends `frame` to the peer `routing_id` without blocking; `frame` is taken only when sent.
+RouteOutcome route(zmq::socket_ref router, const zmq::message_t& routing_id, zmq::message_t& frame);
+
 /// Receives one message without blocking. Returns: nothing when none is waiting; otherwise the
 /// decoded message or the reason it is malformed (a multi-frame message is malformed too).
 std::optional<Decoded> receive(zmq::socket_ref socket, const DecodeLimits& limits = {});

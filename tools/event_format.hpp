@@ -1,6 +1,7 @@
 // How the tap shows the table and its events: plain text for people, or one JSON object per
 // line for programs. Both name the event, its sequence number, the peer, its endpoint, its key
-// (text: "key=..." when it has one; JSON: "key", "" without security) and its files.
+// (text: "key=..." when it has one; JSON: "key", "" without security) and its files, or for an
+// UpdatePeer the files added and the paths removed (the whole list when the event has it).
 #pragma once
 
 #include "messages.hpp"
@@ -25,7 +26,12 @@ public:
     void event(const protocol::Message& event);
 
 private:
+    /// Prints what every line begins with: the event, its position, the peer and its address.
+    void head(bool snapshot, std::uint64_t seq, std::string_view kind, const std::string& name,
+              const std::string& endpoint, const std::string& key);
     void row(bool snapshot, std::uint64_t seq, std::string_view kind, const protocol::PeerInfo& peer);
+    /// Prints an UpdatePeer: the whole list when it carries one, else what was added and removed.
+    void update(const protocol::UpdatePeer& update);
 
     std::ostream& m_out;
     bool m_json;

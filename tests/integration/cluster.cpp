@@ -1,6 +1,7 @@
 #include "cluster.hpp"
 
 #include "curve_socket.hpp"
+#include "reactor.hpp"
 #include "wire.hpp"
 
 #include <algorithm>
@@ -82,6 +83,59 @@ zmq::socket_t connect_to_tracker(zmq::context_t& context, const TrackerProcess& 
         protocol::make_curve_client(socket, keys ? *keys : protocol::make_key_pair(), tracker.key());
     socket.connect(tracker.endpoint());
     return socket;
+}
+
+std::optional<Snapshot> fetch_snapshot(zmq::socket_t& dealer, std::string& error, std::chrono::milliseconds timeout) {
+    static std::uint64_t next_id = 1000000; // apart from the ids the tests use by hand
+    const std::uint64_t id = next_id++;
+    if (!protocol::send(dealer, protocol::ListPeers{}, id)) {
+        error = "cannot send ListPeers";
+        return std::nullopt;
+    }
+    Snapshot snapshot;
+    for (;;) {
+        zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
+        if (poll_items(&item, 1, timeout) == 0) {
+            error = "no reply within the timeout after " + std::to_string(snapshot.parts) + " parts";
+            return std::nullopt;
+        }
+        auto reply = protocol::receive(dealer, protocol::table_limits());
+        if (!reply || !*reply) {
+            error = reply ? reply->error : "nothing received";
+            return std::nullopt;
+        }
+        if (reply->request_id != id)
+            continue; // a late reply to something else
+        if (auto* part = std::get_if<protocol::PeerList>(&*reply->message)) {
+            if (snapshot.parts > 0 && (part->epoch != snapshot.epoch || part->seq != snapshot.seq)) {
+                error = "parts disagree on epoch or seq";
+                return std::nullopt;
+            }
+            snapshot.epoch = part->epoch;
+            snapshot.seq = part->seq;
+            ++snapshot.parts;
+            for (auto& peer : part->peers)
+                snapshot.peers.push_back(std::move(peer));
+            continue;
+        }
+        const auto* end = std::get_if<protocol::SnapshotEnd>(&*reply->message);
+        if (!end) {
+            error = "unexpected reply " + std::string(protocol::type_name(*reply->message));
+            return std::nullopt;
+        }
+        if (snapshot.parts > 0 && (end->epoch != snapshot.epoch || end->seq != snapshot.seq)) {
+            error = "end disagrees with the parts";
+            return std::nullopt;
+        }
+        if (end->peers != snapshot.peers.size()) {
+            error = "end counts " + std::to_string(end->peers) + " rows, the parts held " +
+                    std::to_string(snapshot.peers.size());
+            return std::nullopt;
+        }
+        snapshot.epoch = end->epoch;
+        snapshot.seq = end->seq;
+        return snapshot;
+    }
 }
 
 std::unique_ptr<Process> start_tap(const TrackerProcess& tracker, std::vector<std::string> extra_args) {

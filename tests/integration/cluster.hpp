@@ -3,10 +3,14 @@
 #pragma once
 
 #include "curve_keys.hpp"
+#include "messages.hpp"
 #include "process.hpp"
 #include "temp_files.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +54,20 @@ private:
 /// by hand: CURVE with `keys` (a new pair when null), or plain when the tracker is insecure.
 zmq::socket_t connect_to_tracker(zmq::context_t& context, const TrackerProcess& tracker,
                                  const protocol::KeyPair* keys = nullptr);
+
+/// The whole table as one ListPeers on `dealer` (from connect_to_tracker) brings it: its
+/// parts put together, checked against the SnapshotEnd.
+struct Snapshot {
+    std::uint64_t epoch = 0;
+    std::uint64_t seq = 0;
+    std::vector<protocol::PeerInfo> peers; ///< every row, in the order they came
+    std::size_t parts = 0;                 ///< PeerList frames it came in
+};
+
+/// Returns: the snapshot, or nothing (with the reason in `error`) when the reply is not a
+/// well-formed stream of parts and an end within `timeout` of each other.
+std::optional<Snapshot> fetch_snapshot(zmq::socket_t& dealer, std::string& error,
+                                       std::chrono::milliseconds timeout = 10s);
 
 /// Starts a zshare-tap on `tracker` with `extra_args`.
 std::unique_ptr<Process> start_tap(const TrackerProcess& tracker, std::vector<std::string> extra_args = {});

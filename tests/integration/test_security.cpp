@@ -59,10 +59,11 @@ std::string error_code_of(const std::optional<Decoded>& reply) {
 std::optional<PeerInfo> row_of(const TrackerProcess& tracker, const std::string& name) {
     zmq::context_t context(1);
     zmq::socket_t client = connect_to_tracker(context, tracker);
-    const auto table = ask(client, ListPeers{});
-    if (!table || !*table || !std::holds_alternative<PeerList>(*table->message))
+    std::string error;
+    const auto table = fetch_snapshot(client, error);
+    if (!table)
         return std::nullopt;
-    for (const auto& peer : std::get<PeerList>(*table->message).peers)
+    for (const auto& peer : table->peers)
         if (peer.name == name)
             return peer;
     return std::nullopt;

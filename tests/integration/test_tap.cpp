@@ -21,6 +21,7 @@ TEST_CASE("tap prints the snapshot, then events as they happen", "[tap]") {
     CHECK(tap.wait_for(Stream::out, "event seq=2 RegisterPeer bob tcp://127.0.0.1:"));
     bob->write("register a.txt\n");
     CHECK(tap.wait_for(Stream::out, "event seq=3 UpdatePeer bob tcp://127.0.0.1:"));
+    CHECK(tap.wait_for(Stream::out, " added=1 " + dir.path + "/a.txt removed=0"));
     bob->close_stdin();
     CHECK(tap.wait_for(Stream::out, "event seq=4 UnregisterPeer bob"));
     tap.signal(SIGTERM);

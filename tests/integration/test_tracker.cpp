@@ -1,8 +1,11 @@
 // The tracker as a process: names, many clients, hostile requests.
 #include "cluster.hpp"
+#include "reactor.hpp"
 #include "wire.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <thread>
 
 using namespace zshare::testing;
 using namespace zshare::protocol;
@@ -126,9 +129,9 @@ TEST_CASE("hostile requests get error replies and change nothing", "[tracker]") 
     REQUIRE(reply);
     CHECK(error_code_of(*reply) == "bad_message");
 
-    const Decoded table = raw.ask(ListPeers{});
-    REQUIRE(table);
-    const auto* list = std::get_if<PeerList>(&*table.message);
+    std::string error;
+    const auto list = fetch_snapshot(raw.socket, error);
+    INFO(error);
     REQUIRE(list);
     REQUIRE(list->peers.size() == 1);
     CHECK(list->peers[0].name == "alice");
@@ -163,7 +166,118 @@ TEST_CASE("raw client register, update, disconnect", "[tracker]") {
     const Decoded left = raw.ask(Disconnect{});
     REQUIRE(left);
     CHECK(std::get<Ack>(*left.message).seq == 3);
-    const Decoded table = raw.ask(ListPeers{});
-    CHECK(std::get<PeerList>(*table.message).peers.empty());
-    CHECK(std::get<PeerList>(*table.message).seq == 3);
+    std::string error;
+    const auto table = fetch_snapshot(raw.socket, error);
+    INFO(error);
+    REQUIRE(table);
+    CHECK(table->peers.empty());
+    CHECK(table->parts == 0); // nothing to send but the end
+    CHECK(table->seq == 3);
+}
+
+namespace {
+/// The files of simulated peer `i`: `count` entries with paths of about 50 bytes.
+std::vector<FileEntry> files_of_peer(int i, int count, const std::string& tag = "") {
+    std::vector<FileEntry> files;
+    for (int f = 0; f < count; ++f) {
+        char path[96];
+        std::snprintf(path, sizeof path, "/home/peer%04d/shared/%s/file-%04d.dat", i, tag.c_str(), f);
+        files.push_back({path, static_cast<std::uint64_t>(f), std::string(64, "0123456789abcdef"[f % 16])});
+    }
+    return files;
+}
+
+/// Waits for the reply to request `id` on `socket`.
+std::optional<Decoded> reply_to(zmq::socket_t& socket, std::uint64_t id) {
+    for (;;) {
+        zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+        if (zshare::poll_items(&item, 1, std::chrono::milliseconds(10000)) == 0)
+            return std::nullopt;
+        auto reply = receive(socket, table_limits());
+        if (reply && reply->request_id == id)
+            return reply;
+    }
+}
+} // namespace
+
+TEST_CASE("a big table streams in parts that agree with one position while the table moves on",
+          "[tracker]") {
+    TrackerProcess tracker({"--insecure", "-q"});
+    zmq::context_t context(1);
+    // 500 peers of 150 files: about 9 MB of rows, more than the tracker sends in one turn of its
+    // loop and more than ZeroMQ's queues and the kernel's buffers hold for a reader that waits.
+    constexpr int peer_count = 500, file_count = 150;
+    std::vector<zmq::socket_t> peers;
+    for (int i = 0; i < peer_count; ++i) {
+        peers.push_back(connect_to_tracker(context, tracker));
+        char name[16];
+        std::snprintf(name, sizeof name, "p%04d", i);
+        REQUIRE(send(peers.back(),
+                     Connect{name, "tcp://127.0.0.1:" + std::to_string(20000 + i), files_of_peer(i, file_count),
+                             "instance-" + std::to_string(i)},
+                     1));
+    }
+    for (auto& peer : peers) {
+        const auto connected = reply_to(peer, 1);
+        REQUIRE(connected);
+        REQUIRE(std::holds_alternative<Connected>(*connected->message));
+    }
+
+    // A reader that takes its time: one message queued on its side, small buffers.
+    zmq::socket_t reader = make_socket(context, zmq::socket_type::dealer, 64 << 20);
+    reader.set(zmq::sockopt::rcvhwm, 1);
+    reader.set(zmq::sockopt::rcvbuf, 64 << 10);
+    reader.connect(tracker.endpoint());
+    REQUIRE(send(reader, ListPeers{}, 42));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Meanwhile the last peer (in the last part) changes its files and the next to last leaves.
+    REQUIRE(send(peers[peer_count - 1], UpdateFiles{files_of_peer(peer_count - 1, 3, "new")}, 2));
+    const auto ack = reply_to(peers[peer_count - 1], 2);
+    REQUIRE(ack);
+    REQUIRE(std::holds_alternative<Ack>(*ack->message));
+    CHECK(std::get<Ack>(*ack->message).seq == peer_count + 1);
+    REQUIRE(send(peers[peer_count - 2], Disconnect{}, 3));
+    REQUIRE(reply_to(peers[peer_count - 2], 3));
+
+    // The snapshot asked for before the changes is the table as it stood then.
+    std::size_t parts = 0, rows = 0;
+    std::uint64_t end_seq = 0;
+    std::vector<PeerInfo> last_two;
+    for (;;) {
+        const auto reply = reply_to(reader, 42);
+        REQUIRE(reply);
+        REQUIRE(*reply);
+        if (const auto* part = std::get_if<PeerList>(&*reply->message)) {
+            ++parts;
+            CHECK(part->seq == peer_count);
+            for (const auto& peer : part->peers) {
+                if (peer.name >= "p0498")
+                    last_two.push_back(peer);
+                ++rows;
+            }
+            continue;
+        }
+        const auto* end = std::get_if<SnapshotEnd>(&*reply->message);
+        REQUIRE(end);
+        end_seq = end->seq;
+        CHECK(end->peers == rows);
+        break;
+    }
+    CHECK(end_seq == peer_count);
+    CHECK(rows == peer_count);
+    CHECK(parts > 50); // in parts of about 64 KiB
+    REQUIRE(last_two.size() == 2);
+    CHECK(last_two[0].name == "p0498"); // still there, as of that position
+    CHECK(last_two[1].files == files_of_peer(peer_count - 1, file_count));
+
+    // A new snapshot has the changes, and a node joining mirrors the whole table.
+    std::string error;
+    const auto now = fetch_snapshot(reader, error);
+    INFO(error);
+    REQUIRE(now);
+    CHECK(now->seq == peer_count + 2);
+    CHECK(now->peers.size() == peer_count - 1);
+    CHECK(now->peers.back().files == files_of_peer(peer_count - 1, 3, "new"));
+    auto tap = start_tap(tracker);
+    CHECK(tap->wait_for(Process::Stream::out, "snapshot seq=502 end peers=499"));
 }

@@ -75,10 +75,11 @@ std::vector<Message> samples() {
         Welcome{"tcp://0.0.0.0:6000", 0x1234567890abcdefULL, 42},
         Connected{"alice", "tcp://10.0.0.1:5001", "tcp://10.0.0.9:6000", big, 7, 1000, 5000},
         PeerList{99, 1000, some_peers()},
+        SnapshotEnd{99, 1000, 3},
         Ack{12345},
         Error{"name_taken", "alice is taken \"already\""},
         RegisterPeer{3, 4, some_peers()[0]},
-        UpdatePeer{3, 5, some_peers()[2]},
+        UpdatePeer{3, 5, "carol", "tcp://host.example:65535", "key", false, {{"/c", 3}}, {"/gone", "/old"}},
         UnregisterPeer{3, 6, "bob"},
         Heartbeat{3, 6},
         Ping{},
@@ -543,4 +544,56 @@ TEST_CASE("a chunk is viewed in place in its frame", "[codec]") {
     CHECK_FALSE(decode(wrong_data_type));
     const std::string truncated(static_cast<const char*>(frame.data()), frame.size() - 1);
     CHECK_FALSE(view_chunk_data(zmq::message_t(truncated.data(), truncated.size())));
+}
+
+TEST_CASE("a content id travels as 32 raw bytes", "[codec]") {
+    const std::string id = "00ff" + std::string(60, 'a');
+    const std::string bytes = encode(UpdateFiles{{{"/a", 1, id}}});
+    // bin 8 of 32 bytes, then the id's bytes
+    CHECK(bytes.find(raw({0xc4, 0x20, 0x00, 0xff, 0xaa})) != std::string::npos);
+    CHECK(bytes.find(id) == std::string::npos);
+    const Decoded decoded = decode(bytes);
+    REQUIRE(decoded);
+    CHECK(std::get<UpdateFiles>(*decoded.message).files.at(0).content_id == id);
+
+    // Any other length of binary data, or text, is refused.
+    const std::string file_with = raw({0x91, 0x81}) + str("content_id");
+    check_refused(frame("UpdateFiles", raw({0x81}) + str("files") + file_with + raw({0xc4, 0x1f}) + binary(31)));
+    check_refused(frame("UpdateFiles", raw({0x81}) + str("files") + file_with + str("abcd")));
+    // Text that is not hex goes out as it is and is refused on arrival.
+    check_refused(encode(UpdateFiles{{{"/a", 1, "not hex"}}}));
+}
+
+TEST_CASE("rows packed once are sent as PeerList and RegisterPeer without unpacking", "[codec]") {
+    const auto peers = some_peers();
+    std::vector<std::string> packed;
+    for (const auto &peer : peers)
+        packed.push_back(encode_peer(peer));
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        const auto back = decode_peer(packed[i]);
+        REQUIRE(back);
+        CHECK(*back == peers[i]);
+    }
+    CHECK_FALSE(decode_peer(packed[0].substr(1)));
+    CHECK_FALSE(decode_peer(packed[0] + "x"));
+
+    const std::vector<std::string_view> views(packed.begin(), packed.end());
+    for (const std::uint64_t request_id : {std::uint64_t(0), std::uint64_t(77)}) {
+        const zmq::message_t list = encode_peer_list(5, 9, views, request_id);
+        const Decoded decoded = decode(list);
+        REQUIRE(decoded);
+        CHECK(decoded.request_id == request_id);
+        CHECK(*decoded.message == Message(PeerList{5, 9, peers}));
+        // The same bytes as the codec packs the message itself.
+        CHECK(std::string(static_cast<const char *>(list.data()), list.size()) ==
+              encode(PeerList{5, 9, peers}, request_id));
+    }
+    const Decoded none = decode(encode_peer_list(5, 9, {}));
+    REQUIRE(none);
+    CHECK(*none.message == Message(PeerList{5, 9, {}}));
+
+    const zmq::message_t event = encode_register_peer(3, 4, packed[0]);
+    const Decoded registered = decode(event);
+    REQUIRE(registered);
+    CHECK(*registered.message == Message(RegisterPeer{3, 4, peers[0]}));
 }

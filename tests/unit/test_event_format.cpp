@@ -79,8 +79,12 @@ TEST_CASE("text events", "[event_format]") {
     CHECK(out.str() == "event seq=9 RegisterPeer carol tcp://10.0.0.3:5003 files=1 /c\n");
     out.str("");
 
-    printer.event(UpdatePeer{3, 10, PeerInfo{"carol", "tcp://10.0.0.3:5003", {{"/c", 1}, {"/d", 2}}}});
+    // A whole list shows as files, a change as what was added and removed.
+    printer.event(UpdatePeer{3, 10, "carol", "tcp://10.0.0.3:5003", "", true, {{"/c", 1}, {"/d", 2}}, {}});
     CHECK(out.str() == "event seq=10 UpdatePeer carol tcp://10.0.0.3:5003 files=2 /c /d\n");
+    out.str("");
+    printer.event(UpdatePeer{3, 10, "carol", "tcp://10.0.0.3:5003", "", false, {{"/e f", 1}}, {"/c", "/d"}});
+    CHECK(out.str() == "event seq=10 UpdatePeer carol tcp://10.0.0.3:5003 added=1 \"/e f\" removed=2 /c /d\n");
     out.str("");
 
     // Who left is shown with the endpoint it had, from the snapshot or from an event.
@@ -144,9 +148,10 @@ TEST_CASE("json events", "[event_format]") {
                        "\n");
     out.str("");
 
-    printer.event(UpdatePeer{3, 10, PeerInfo{"alice", "tcp://10.0.0.1:5001", {}}});
+    printer.event(UpdatePeer{3, 10, "alice", "tcp://10.0.0.1:5001", "", false, {{"/n", 2}}, {"/a.txt"}});
     CHECK(out.str() == R"({"snapshot":false,"seq":10,"event":"UpdatePeer","name":"alice",)"
-                       R"("endpoint":"tcp://10.0.0.1:5001","key":"","files":[]})"
+                       R"("endpoint":"tcp://10.0.0.1:5001","key":"","full":false,)"
+                       R"("added":[{"path":"/n","size":2,"content_id":""}],"removed":["/a.txt"]})"
                        "\n");
     out.str("");
 
