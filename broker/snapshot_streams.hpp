@@ -23,7 +23,7 @@ public:
     struct Limits {
         std::size_t part_bytes = 64u << 10;  ///< a PeerList part holds rows until it is this big
         std::size_t turn_bytes = 4u << 20;   ///< bytes one pump() sends, across all streams
-        std::size_t max_active = 256;        ///< streams sending at once; later ones wait
+        std::size_t max_active = 64;         ///< streams sending at once; later ones wait
     };
     /// What pump() left behind.
     enum class Progress {

@@ -18,9 +18,12 @@ using namespace protocol;
 constexpr std::int64_t max_request_bytes = 32 << 20;
 /// Events a slow subscriber may have queued before the PUB socket drops for it.
 constexpr int publish_high_water_mark = 100000;
-/// Replies queued for one client at most: snapshot parts wait in the tracker (a few rows per
-/// stream) instead of piling up in ZeroMQ's queues for a slow client.
-constexpr int reply_high_water_mark = 32;
+/// Replies queued for one client at most. Snapshot parts beyond it wait in the tracker as a
+/// position in a view, not as bytes in ZeroMQ's queues: a slow client holds at most this many
+/// parts of 64 KiB (16 MiB), and at most 64 such streams send at once. Well above what a
+/// client keeps in flight otherwise (a node has a few requests out; a reply over the mark is
+/// dropped and its request runs into its deadline).
+constexpr int reply_high_water_mark = 256;
 
 protocol::Error error_reply(std::string_view code, std::string message) {
     return protocol::Error{std::string(code), std::move(message)};
@@ -179,8 +182,8 @@ void Tracker::on_requests() {
         auto in = receive_request(m_router);
         if (!in)
             return;
-        const Sender sender{in->link.to_string(), in->user_id, in->peer_address};
-        const bool known = m_table.touch(sender.link); // any message shows the peer alive
+        std::string link = in->link.to_string();
+        const bool known = m_table.touch(link); // any message shows the peer alive
         const std::uint64_t request_id = in->request.request_id;
         if (in->request && std::holds_alternative<ListPeers>(*in->request.message)) {
             // Answered in parts over the next turns of the loop.
@@ -190,7 +193,8 @@ void Tracker::on_requests() {
         }
         const Message reply = in->request && std::holds_alternative<Ping>(*in->request.message)
                                   ? Message(Pong{m_epoch, m_seq, known})
-                                  : handle(sender, std::move(in->request));
+                                  : handle(Sender{std::move(link), std::move(in->user_id), std::move(in->peer_address)},
+                                           std::move(in->request));
         // The reply carries the request's id, so that a client with several requests out (or
         // one that gave up waiting) knows which one it answers.
         if (!send_to(m_router, in->link, reply, request_id))
