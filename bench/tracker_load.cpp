@@ -435,7 +435,7 @@ int main(int argc, char** argv) {
     auto* tracker_command = app.add_subcommand("tracker", "many simulated nodes against one zshare-tracker");
     std::string nodes_text = "1000,10000,100000", subscribers_text = "10,100,1000", csv, tracker_bin, modes = "secure";
     int files = 100;
-    std::size_t window = 256, baseline_cap = 20000;
+    std::size_t window = 64, baseline_cap = 20000; // a window over the listen backlog (100) costs reconnects
     tracker_command->add_option("--nodes", nodes_text, "table sizes, comma-separated");
     tracker_command->add_option("--files", files, "files per node");
     tracker_command->add_option("--subscribers", subscribers_text, "subscriber counts for the fan-out");
