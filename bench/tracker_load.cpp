@@ -224,7 +224,7 @@ std::string connect_frame(int i, int files, std::mt19937_64& random) {
                        std::to_string(i % 256) + ":7000";
     connect.instance = "bench-" + std::to_string(i);
     for (int f = 0; f < files; ++f) {
-        char path[64];
+        char path[96];
         std::snprintf(path, sizeof path, "/home/%s/shared/documents/file-%05d.dat", name, f);
         std::string id(64, '0');
         for (auto& digit : id)
@@ -511,14 +511,14 @@ int main(int argc, char** argv) {
                                                std::get<Connect>(*decode(frames[0]).message).files, subscribers, 20);
                     std::printf("%-8s %7zu %9.0f %6.2f %9.0f %6.2f %8.2f %8.1f %8.1f %7.1f %5zu %8.2f %8.2f\n",
                                 secure ? "secure" : "insecure", nodes, reg, reg / bare_reg, ping, ping / bare_ping,
-                                snapshot.seconds, snapshot.bytes / 1e6, rss_after / 1e6, per_entry, subscribers,
+                                snapshot.seconds, static_cast<double>(snapshot.bytes) / 1e6, static_cast<double>(rss_after) / 1e6, per_entry, subscribers,
                                 fan.median_ms, fan.p99_ms);
                     std::fflush(stdout);
                     if (csv_out)
                         csv_out << (secure ? "secure" : "insecure") << "," << nodes << "," << files << "," << reg << ","
                                 << bare_reg << "," << reg / bare_reg << "," << ping << "," << bare_ping << ","
-                                << ping / bare_ping << "," << snapshot.seconds << "," << snapshot.bytes / 1e6 << ","
-                                << snapshot.parts << "," << rss_after / 1e6 << "," << per_entry << "," << subscribers
+                                << ping / bare_ping << "," << snapshot.seconds << "," << static_cast<double>(snapshot.bytes) / 1e6 << ","
+                                << snapshot.parts << "," << static_cast<double>(rss_after) / 1e6 << "," << per_entry << "," << subscribers
                                 << "," << fan.median_ms << "," << fan.p99_ms << std::endl;
                 }
                 kept.clear();
